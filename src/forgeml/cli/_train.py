@@ -1,0 +1,117 @@
+"""``forgeml train``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from forgeml.automl import AutoML
+from forgeml.cli._app import app, handles_errors, out, setup_logging
+from forgeml.cli._progress import TrainingProgress
+from forgeml.cli._render import leaderboard_table, print_json
+from forgeml.config import parse_duration
+from forgeml.errors import ConfigError
+
+
+def _column_types(pairs: list[str]) -> dict[str, str]:
+    types: dict[str, str] = {}
+    for p in pairs:
+        name, sep, role = p.rpartition("=")
+        if not sep or not name:
+            raise ConfigError(f"'--column' must look like NAME=ROLE (e.g. zip=categorical), got {p!r}.")
+        types[name] = role
+    return types
+
+
+@app.command()
+@handles_errors
+def train(
+    data: Annotated[str, typer.Argument(help="CSV, CSV.gz or Parquet file with the training rows.")],
+    target: Annotated[str, typer.Option("--target", "-t", help="Column to predict.")],
+    task: Annotated[str | None, typer.Option(help="binary, multiclass or regression (inferred if omitted).")] = None,
+    metric: Annotated[str | None, typer.Option(help="Metric to optimise (default: roc_auc, log_loss or rmse).")] = None,
+    time_limit: Annotated[
+        str | None, typer.Option("--time-limit", help="Budget for the whole run: 60s, 5m, 1h (default 60s).")
+    ] = None,
+    search: Annotated[str, typer.Option(help="bayes (Optuna TPE), random or grid.")] = "bayes",
+    max_trials: Annotated[
+        int | None,
+        typer.Option("--max-trials", help="Stop after N trials; without --time-limit the run is reproducible."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to save the model in.")] = Path("forgeml-model"),
+    n_folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.")] = 5,
+    memory_limit: Annotated[str | None, typer.Option("--memory-limit", help="e.g. 4GB (default: free memory).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Parallel trials (default: CPU cores).")] = None,
+    group_column: Annotated[
+        str | None, typer.Option("--group-column", help="Rows sharing this value stay in one fold.")
+    ] = None,
+    time_column: Annotated[
+        str | None, typer.Option("--time-column", help="Validate on later rows than those trained on.")
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column", help="Override a column's role: NAME=numeric|categorical|boolean|datetime|text|identifier|drop."
+        ),
+    ] = None,
+    families: Annotated[str | None, typer.Option(help="Comma-separated model families to try (default: all).")] = None,
+    no_ensemble: Annotated[bool, typer.Option("--no-ensemble", help="Keep only the best single model.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary (implies no progress bar).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")] = False,
+) -> None:
+    """Train a cross-validated, time-budgeted ensemble and save it."""
+    setup_logging(verbose)
+    limit = parse_duration(time_limit) if time_limit is not None else (None if max_trials else 60.0)
+    show = not quiet and not as_json
+    with TrainingProgress(out, time_limit=limit, max_trials=max_trials, enabled=show) as progress:
+        automl = AutoML(
+            task=task,
+            metric=metric,
+            time_limit=limit,
+            max_trials=max_trials,
+            search=search,
+            seed=seed,
+            n_folds=n_folds,
+            memory_limit=memory_limit,
+            n_jobs=jobs,
+            group_column=group_column,
+            time_column=time_column,
+            column_types=_column_types(column or []),
+            families=[f.strip() for f in families.split(",") if f.strip()] if families else None,
+            ensemble=not no_ensemble,
+            on_event=progress,
+        ).fit(data, target=target)
+    path = automl.save(out_dir)
+    pred = automl.predictor
+    board = automl.leaderboard()
+    if as_json:
+        print_json(
+            out,
+            {
+                "model_path": str(path),
+                "task": pred.task,
+                "metric": pred.metric,
+                "cv_score": pred.info["cv_score"],
+                "notes": list(pred.schema.notes),
+                "trials": pred.info["trials"],
+                "leaderboard": board.to_dict("records"),
+            },
+        )
+        return
+    if quiet:
+        out.print(str(path))
+        return
+    for note in pred.schema.notes:
+        out.print(f"[dim]note:[/dim] {note}")
+    sel = pred.info.get("feature_selection", {})
+    if sel.get("applied"):
+        out.print(f"[dim]note:[/dim] feature selection dropped {', '.join(sel['proposed_drop'])}")
+    out.print(leaderboard_table(board, pred.metric))
+    out.print(
+        f"[bold green]Saved[/bold green] {path}  task={pred.task}  CV {pred.metric}={pred.info['cv_score']:.5g}  "
+        f"trials={pred.info['trials']}  time={pred.info['fit_seconds']:.1f}s"
+    )

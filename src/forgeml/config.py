@@ -1,0 +1,151 @@
+"""Frozen run configuration. Configuration is data: one object per run, validated once.
+
+Example:
+    >>> cfg = RunConfig(time_limit=parse_duration("2m"), seed=1)
+    >>> cfg.time_limit
+    120.0
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
+
+from forgeml.errors import ConfigError, check_param
+
+__all__ = ["ROLES", "RunConfig", "parse_duration", "parse_memory"]
+
+SearchKind = Literal["bayes", "random", "grid"]
+ROLES = ("numeric", "categorical", "boolean", "datetime", "text", "identifier", "drop")
+TASKS = ("binary", "multiclass", "regression")
+DEFAULT_TIME_LIMIT = 60.0
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|hr)?\s*$", re.IGNORECASE)
+_UNITS = {None: 1.0, "s": 1.0, "sec": 1.0, "ms": 0.001, "m": 60.0, "min": 60.0, "h": 3600.0, "hr": 3600.0}
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
+
+
+def parse_duration(value: str | float | int) -> float:
+    """Parse ``60``, ``"60s"``, ``"5m"`` or ``"1h"`` into seconds.
+
+    Example:
+        >>> parse_duration("1h")
+        3600.0
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ConfigError(f"'time_limit' must look like 60, 60s, 5m or 1h, got {value!r}.")
+        unit = m.group(2).lower() if m.group(2) else None
+        seconds = float(m.group(1)) * _UNITS[unit]
+    check_param(seconds > 0, "time_limit", "a positive duration", value)
+    return seconds
+
+
+def parse_memory(value: str | int | float) -> int:
+    """Parse ``"4GB"``, ``"512M"`` or a byte count into bytes (powers of 1024).
+
+    Example:
+        >>> parse_memory("1G")
+        1073741824
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        n = float(value)
+    else:
+        m = _MEMORY.match(str(value))
+        if not m:
+            raise ConfigError(f"'memory_limit' must look like 512MB, 4GB or a byte count, got {value!r}.")
+        unit = (m.group(2) or "b")[0].lower()
+        n = float(m.group(1)) * 1024 ** "bkmgt".index(unit)
+    check_param(n > 0, "memory_limit", "a positive size", value)
+    return int(n)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Every setting of one training run.
+
+    ``time_limit`` (seconds) bounds the whole call, refit and ensembling included. With
+    ``max_trials`` and no ``time_limit`` the run is reproducible for a given ``seed``.
+    """
+
+    task: str | None = None
+    metric: str | Callable[..., float] | Any | None = None
+    time_limit: float | None = None
+    max_trials: int | None = None
+    search: SearchKind = "bayes"
+    seed: int = 0
+    n_folds: int = 5
+    memory_limit: int | None = None
+    n_jobs: int | None = None
+    group_column: str | None = None
+    time_column: str | None = None
+    column_types: Mapping[str, str] = field(default_factory=dict)
+    families: tuple[str, ...] | None = None
+    feature_selection: Literal["auto", "on", "off"] = "auto"
+    ensemble: bool = True
+    prune: bool = True
+    executor: Literal["process", "serial"] = "process"
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        check_param(self.task is None or self.task in TASKS, "task", f"one of {', '.join(TASKS)}", self.task)
+        check_param(self.search in ("bayes", "random", "grid"), "search", "one of bayes, random, grid", self.search)
+        check_param(isinstance(self.seed, int) and self.seed >= 0, "seed", "an integer >= 0", self.seed)
+        check_param(isinstance(self.n_folds, int) and self.n_folds >= 2, "n_folds", "an integer >= 2", self.n_folds)
+        check_param(
+            self.max_trials is None or (isinstance(self.max_trials, int) and self.max_trials >= 1),
+            "max_trials",
+            "an integer >= 1",
+            self.max_trials,
+        )
+        check_param(
+            self.time_limit is None or self.time_limit > 0,
+            "time_limit",
+            "a positive number of seconds",
+            self.time_limit,
+        )
+        check_param(self.n_jobs is None or self.n_jobs >= 1, "n_jobs", "an integer >= 1", self.n_jobs)
+        check_param(
+            self.memory_limit is None or self.memory_limit > 0,
+            "memory_limit",
+            "a positive byte count",
+            self.memory_limit,
+        )
+        check_param(
+            self.feature_selection in ("auto", "on", "off"),
+            "feature_selection",
+            "one of auto, on, off",
+            self.feature_selection,
+        )
+        check_param(self.executor in ("process", "serial"), "executor", "one of process, serial", self.executor)
+        for col, role in self.column_types.items():
+            check_param(role in ROLES, f"column_types[{col!r}]", f"one of {', '.join(ROLES)}", role)
+
+    @property
+    def effective_time_limit(self) -> float | None:
+        """The time limit in force: the given one, none with ``max_trials`` only, else 60 s."""
+        if self.time_limit is not None:
+            return self.time_limit
+        return None if self.max_trials is not None else DEFAULT_TIME_LIMIT
+
+    @property
+    def workers(self) -> int:
+        return self.n_jobs or max(1, os.cpu_count() or 1)
+
+    def with_(self, **changes: Any) -> RunConfig:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe view (a callable metric is recorded by name)."""
+        d = asdict(self)
+        m = self.metric
+        d["metric"] = m if m is None or isinstance(m, str) else getattr(m, "name", getattr(m, "__name__", "custom"))
+        d["column_types"] = dict(self.column_types)
+        d["families"] = list(self.families) if self.families else None
+        return d

@@ -1,0 +1,132 @@
+"""Saving and loading a :class:`Predictor` as one self-contained directory with a format version.
+
+Layout::
+
+    manifest.json      format version, forgeml version, task, metric, members and weights
+    schema.json        column roles and target: the contract for prediction input
+    features/*.json    fitted feature pipelines (plain JSON, no pickle)
+    models/<name>/     each member in its library's native format
+    leaderboard.json   every trial (and .csv for reading)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forgeml._version import __version__
+from forgeml.data import Schema
+from forgeml.errors import ModelFormatError, NotFoundError
+from forgeml.features import FeaturePipeline
+from forgeml.models import Model
+from forgeml.predictor._predictor import Member, Predictor
+
+FORMAT_VERSION = 1
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def save_predictor(predictor: Predictor, path: str | Path, *, staged_models: dict[str, Path] | None = None) -> Path:
+    """Write ``predictor`` to ``path`` (replacing what is there). ``staged_models`` maps member
+    names to folders already written by workers, moved in instead of re-saved."""
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp-save")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "features").mkdir(parents=True)
+    members = []
+    for m in predictor.members:
+        dest = tmp / "models" / m.name
+        staged = (staged_models or {}).get(m.name)
+        if staged is not None and staged.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(staged, dest)
+        else:
+            m.model.save(dest)
+        members.append(
+            {
+                "name": m.name,
+                "family": m.model.family,
+                "encoding": m.encoding,
+                "weight": m.weight,
+                "columns": m.columns,
+                "path": f"models/{m.name}",
+            }
+        )
+    for enc, pipe in predictor.pipelines.items():
+        (tmp / "features" / f"{enc}.json").write_text(json.dumps(pipe.to_json(), default=_default))
+    (tmp / "schema.json").write_text(json.dumps(predictor.schema.to_json(), indent=1, default=_default))
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "forgeml_version": __version__,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "task": predictor.task,
+        "target": predictor.schema.target.name,
+        "metric": predictor.metric,
+        "members": members,
+        "pipelines": {enc: f"features/{enc}.json" for enc in predictor.pipelines},
+        "info": predictor.info,
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, default=_default))
+    (tmp / "leaderboard.json").write_text(json.dumps(predictor.leaderboard, indent=1, default=_default))
+    pd.DataFrame(predictor.leaderboard).to_csv(tmp / "leaderboard.csv", index=False)
+    if target.exists():
+        shutil.rmtree(target)
+    tmp.rename(target)
+    return target
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest of a saved model, checked for existence and format version."""
+    d = Path(path)
+    if not d.exists():
+        raise NotFoundError(f"no model at '{d}'; give the folder written by 'forgeml train' or AutoML.save().")
+    f = d / "manifest.json"
+    if not d.is_dir() or not f.exists():
+        raise ModelFormatError(f"'{d}' is not a forgeml model folder (no manifest.json in it).")
+    try:
+        manifest: dict[str, Any] = json.loads(f.read_text())
+    except ValueError as err:
+        raise ModelFormatError(f"'{f}' is not valid JSON: {err}") from err
+    version = manifest.get("format_version")
+    if not isinstance(version, int):
+        raise ModelFormatError(f"'{f}' has no integer format_version; it was not written by forgeml.")
+    if version > FORMAT_VERSION:
+        raise ModelFormatError(
+            f"model '{d}' has format version {version} (written by forgeml {manifest.get('forgeml_version')}), "
+            f"but this forgeml reads format {FORMAT_VERSION} at most; upgrade forgeml to load it."
+        )
+    return manifest
+
+
+def load_predictor(path: str | Path) -> Predictor:
+    """Load a model folder written by :func:`save_predictor`."""
+    d = Path(path)
+    manifest = read_manifest(d)
+    try:
+        schema = Schema.from_json(json.loads((d / "schema.json").read_text()))
+        pipelines = {
+            enc: FeaturePipeline.from_json(json.loads((d / rel).read_text()))
+            for enc, rel in manifest["pipelines"].items()
+        }
+        leaderboard = json.loads((d / "leaderboard.json").read_text())
+        members = [
+            Member(m["name"], Model.load(d / m["path"]), float(m["weight"]), m.get("columns"))
+            for m in manifest["members"]
+        ]
+    except ModelFormatError:
+        raise
+    except (OSError, KeyError, ValueError) as err:
+        raise ModelFormatError(f"model folder '{d}' is incomplete or damaged: {err}") from err
+    return Predictor(schema, pipelines, members, manifest["metric"], leaderboard, manifest.get("info", {}))

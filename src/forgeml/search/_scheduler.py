@@ -28,6 +28,7 @@ from forgeml.search._trial import TrialRecord
 from forgeml.search._worker import Task, TaskResult
 
 log = get_logger("search")
+MAX_SKIPS_IN_A_ROW = 25  # proposals that do not fit in memory before the search gives up
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Scheduler:
         self._active: dict[int, _Active] = {}
         self._pending: dict[Future[TaskResult], _Running] = {}
         self._exhausted = False
+        self._skips_in_a_row = 0
         self._n_folds = len(data.folds)
 
     # ---- main loop --------------------------------------------------------------------------
@@ -137,7 +139,10 @@ class Scheduler:
             too_big = self._memory_problem(record)
             if too_big:
                 self._finish(record, "skipped", too_big)
+                self._skips_in_a_row += 1
+                self._exhausted = self._skips_in_a_row >= MAX_SKIPS_IN_A_ROW
                 continue
+            self._skips_in_a_row = 0
             self._active[record.id] = _Active(record, list(range(1, self._n_folds)))
             return self._task(record, 0)
         return None

@@ -65,7 +65,7 @@ def choose_families(config: RunConfig) -> list[type[Model]]:
 def build_folds(
     df: pd.DataFrame, frame: pd.DataFrame, y: np.ndarray, schema: Schema, config: RunConfig
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    rows = df.loc[frame.index]
+    rows = df[df[schema.target.name].notna().to_numpy()]  # the rows prepare_training kept, in order
     groups = rows[config.group_column].to_numpy() if config.group_column else None
     times = pd.to_datetime(rows[config.time_column], errors="coerce").to_numpy() if config.time_column else None
     if times is not None and pd.isna(times).all():

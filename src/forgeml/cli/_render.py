@@ -11,12 +11,26 @@ from rich.console import Console
 from rich.table import Table
 
 
-def _fmt(v: Any) -> str:
+_FORMATS = {"score": ".5g", "score_std": ".2g", "fit_seconds": ".1f", "predict_seconds_per_1k": ".3g", "weight": ".3f"}
+
+
+def _fmt(v: Any, column: str = "") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    if isinstance(v, float):
-        return f"{v:.5g}"
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return format(v, _FORMATS.get(column, ".5g"))
     return str(v)
+
+
+_HEADERS = {
+    "model": "model",
+    "score": "score",
+    "score_std": "± std",
+    "fit_seconds": "fit s",
+    "predict_seconds_per_1k": "predict s/1k",
+    "weight": "weight",
+    "status": "status",
+}
 
 
 def leaderboard_table(board: pd.DataFrame, metric: str, *, limit: int | None = 15, show_all: bool = False) -> Table:
@@ -24,12 +38,13 @@ def leaderboard_table(board: pd.DataFrame, metric: str, *, limit: int | None = 1
     rows = board if show_all else board[board["status"] == "complete"]
     if limit is not None:
         rows = rows.head(limit)
-    table = Table(title=f"Leaderboard (CV {metric})")
-    cols = ["model", "family", "score", "score_std", "fit_seconds", "predict_seconds_per_1k", "weight", "status"]
+    table = Table(title=f"Leaderboard (cross-validated {metric})")
+    cols = ["model", "score", "score_std", "fit_seconds", "predict_seconds_per_1k", "weight", "status"]
     for c in cols:
-        table.add_column(c, justify="right" if c not in ("model", "family", "status") else "left")
+        left = c in ("model", "status")
+        table.add_column(_HEADERS[c], justify="left" if left else "right", no_wrap=c == "model")
     for _, r in rows.iterrows():
-        table.add_row(*[_fmt(r.get(c)) for c in cols])
+        table.add_row(*[_fmt(r.get(c), c) for c in cols])
     return table
 
 

@@ -30,7 +30,7 @@ def evaluate(model: AutoML | Predictor, data: Any) -> dict[str, Any]:
             "evaluate needs labelled rows (use 'forgeml predict' for unlabelled ones)."
         )
     frame, y, n_dropped = prepare_training(df, schema)
-    raw = predictor.predict_raw(df.loc[frame.index])
+    raw = predictor.predict_raw(df[df[schema.target.name].notna().to_numpy()])
     task = schema.target.task
     out: dict[str, Any] = {
         "task": task,

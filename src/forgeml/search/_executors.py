@@ -11,6 +11,10 @@ from joblib.externals.loky.process_executor import ProcessPoolExecutor
 from forgeml.search._worker import Task, TaskResult, run_task, warm_up
 
 
+# Each worker fits one model on one core: native thread pools would otherwise oversubscribe.
+_ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")}
+
+
 class Executor(ABC):
     """Runs :class:`Task` objects and returns futures of :class:`TaskResult`."""
 
@@ -69,7 +73,7 @@ class ProcessExecutor(Executor):
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=self.max_workers)
+        pool = ProcessPoolExecutor(max_workers=self.max_workers, env=_ONE_THREAD)
         for _ in range(self.max_workers):
             pool.submit(warm_up)
         return pool

@@ -117,8 +117,13 @@ class Scheduler:
     def _time_for_more(self) -> bool:
         return self.budget.search_left() > 0.5
 
+    def _rescuing(self) -> bool:
+        """No model finished yet and the search time is up: let started trials finish their folds
+        in what is left of the whole budget, rather than end with nothing."""
+        return not any(r.status == "complete" for r in self.records) and self.budget.left() > 0.2
+
     def _next_fold(self) -> Task | None:
-        if not self._time_for_more():
+        if not (self._time_for_more() or self._rescuing()):
             return None
         for act in self._active.values():
             if act.todo:
@@ -136,7 +141,7 @@ class Scheduler:
                 self._exhausted = True
                 return None
             record = self._new_record(proposal)
-            too_big = self._memory_problem(record)
+            too_big = self._memory_problem(record) or self._time_problem(record)
             if too_big:
                 self._finish(record, "skipped", too_big)
                 self._skips_in_a_row += 1
@@ -167,11 +172,27 @@ class Scheduler:
             return f"needs about {need / 2**20:.0f} MB, more than the {limit / 2**20:.0f} MB each worker may use"
         return None
 
+    def _time_problem(self, r: TrialRecord) -> str | None:
+        """Skip a configuration whose family's finished trials say it cannot finish in time."""
+        if self.budget.limit is None:
+            return None
+        past = [t.fit_seconds + t.predict_seconds for t in self.records if t.family == r.family and t.status == "complete"]
+        if not past:
+            return None
+        expected = float(np.median(past)) / min(self.executor.max_workers, self._n_folds)
+        left = self.budget.search_left()
+        if expected > left:
+            return f"expected to need about {expected:.1f} s with {max(0.0, left):.1f} s of search time left"
+        return None
+
     def _task(self, r: TrialRecord, fold: int) -> Task:
         deadline = self.budget.search_deadline()
         if deadline is not None:
+            now = self.budget.clock.now()
             share = self.budget.search_left() * 0.5 / math.ceil(self._n_folds / self.executor.max_workers)
-            deadline = min(deadline, self.budget.clock.now() + max(1.0, share))
+            deadline = min(deadline, now + max(1.0, share))
+            if deadline < now + 0.5:  # rescuing: a short slice of what is left of the whole budget
+                deadline = now + max(0.5, self.budget.left() / self._n_folds)
         return Task(
             data_dir=self.data_dir,
             trial_id=r.id,

@@ -120,7 +120,7 @@ def credit_model(tmp_path_factory: pytest.TempPathFactory, credit_path: Path) ->
     return out, json.loads(result.stdout)
 
 
-def assert_user_error(result, *needles: str) -> None:  # noqa: ANN001
+def assert_user_error(result, *needles: str) -> None:
     """A CLI failure a user caused: exit 1, no traceback, the message names ``needles``, one line."""
     assert result.exit_code == 1, f"exit code {result.exit_code}; output:\n{result.output}"
     assert not (result.exception and not isinstance(result.exception, SystemExit)), (

@@ -232,7 +232,7 @@ def test_not_fitted_and_bad_config_errors() -> None:
 
 def test_fit_error_is_a_forge_error(frames) -> None:
     df = frames["binary"](n=50)
-    with pytest.raises(forgeml.TargetError, match="(?i)did you mean 'y'"):
+    with pytest.raises(forgeml.TargetError, match=r"(?i)did you mean 'y'"):
         AutoML(max_trials=2, executor="serial").fit(df, target="yy")
     with pytest.raises(forgeml.NotFoundError):
         AutoML(max_trials=2, executor="serial").fit("no/such/file.csv", target="y")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def test_train_json_summary_and_model_folder(credit_model: tuple[Path, dict]) ->
     assert summary["trials"]["complete"] >= 1
     assert sum(summary["trials"].values()) == 3
     rows = summary["leaderboard"]
-    assert rows and LEADERBOARD_COLUMNS <= rows[0].keys()
+    assert rows and rows[0].keys() >= LEADERBOARD_COLUMNS
     assert {r["family"] for r in rows} <= {"lightgbm", "linear", "ensemble"}
 
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -34,7 +35,7 @@ def test_train_json_summary_and_model_folder(credit_model: tuple[Path, dict]) ->
     schema = json.loads((folder / "schema.json").read_text())
     assert schema["target"]["name"] == "default"
     board = pd.read_csv(folder / "leaderboard.csv")
-    assert LEADERBOARD_COLUMNS <= set(board.columns)
+    assert set(board.columns) >= LEADERBOARD_COLUMNS
     assert len(board) >= 3
 
 
@@ -185,7 +186,7 @@ def test_leaderboard_command(credit_model, runner: CliRunner) -> None:
     result = runner.invoke(app, ["leaderboard", str(folder), "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert LEADERBOARD_COLUMNS <= rows[0].keys()
+    assert rows[0].keys() >= LEADERBOARD_COLUMNS
     assert [r["model"] for r in rows] == [r["model"] for r in summary["leaderboard"]]
 
     result = runner.invoke(app, ["leaderboard", str(folder), "--all"])
@@ -240,6 +241,12 @@ def test_evaluate_regression(tmp_path: Path, runner: CliRunner, write_csv, frame
     assert report["task"] == "regression"
     assert {"mean", "std", "abs_p50", "abs_p90", "max_abs"} <= report["residuals"].keys()
     assert "confusion_matrix" not in report
+    result = runner.invoke(app, ["predict", str(out), str(data), "--proba"])
+    assert result.exit_code == 1 and "classification" in result.stderr and "Traceback" not in result.output
+    result = runner.invoke(app, ["predict", str(out), str(data)])
+    assert result.exit_code == 0, result.output
+    values = pd.read_csv(io.StringIO(result.stdout))["prediction"]
+    assert len(values) == 200 and np.isfinite(values).all()
 
 
 @pytest.mark.parametrize("search", ["grid", "random"])

@@ -154,3 +154,41 @@ def test_error_message_keeps_square_brackets(runner, credit_path, tmp_path, user
     for name in ("price[usd]", "size[/cm]"):
         result = _train(runner, credit_path, "--target", name, *FAST, "--out", str(tmp_path / "m"))
         user_error(result, f"'{name}'")
+
+
+def test_predict_output_folder_missing(runner, credit_model, credit_path, tmp_path, user_error) -> None:
+    folder, _ = credit_model
+    result = runner.invoke(app, ["predict", str(folder), str(credit_path), "-o", str(tmp_path / "nodir" / "p.csv")])
+    user_error(result, "nodir")
+
+
+def test_train_out_is_an_existing_file(runner, write_csv, frames, tmp_path, user_error) -> None:
+    data = write_csv(frames["binary"](n=80))
+    target = tmp_path / "afile"
+    target.write_text("keep me")
+    user_error(_train(runner, data, "--target", "y", *FAST, "--out", str(target)), "afile")
+    assert target.read_text() == "keep me"
+
+
+def test_train_never_wipes_a_folder_that_is_not_a_model(runner, write_csv, frames, tmp_path) -> None:
+    """--out pointing at a user's folder must not delete their files; retraining into a model folder is fine."""
+    data = write_csv(frames["binary"](n=80))
+    model = tmp_path / "model"
+    for _ in range(2):  # replacing an existing model folder works
+        result = _train(runner, data, "--target", "y", *FAST, "--out", str(model), "--quiet")
+        assert result.exit_code == 0, result.output
+    precious = tmp_path / "project"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("my work")
+    result = _train(runner, data, "--target", "y", *FAST, "--out", str(precious), "--quiet")
+    assert (precious / "notes.txt").exists(), "forgeml train deleted an unrelated folder given as --out"
+    assert "Traceback" not in result.output
+
+
+def test_evaluate_with_label_the_model_never_saw(runner, credit_model, credit_df, write_csv, user_error) -> None:
+    folder, _ = credit_model
+    df = credit_df.head(30).copy()
+    df.loc[4, "default"] = 3
+    result = runner.invoke(app, ["evaluate", str(folder), str(write_csv(df))])
+    assert "np.int64" not in result.stderr, f"numpy repr leaks into the message: {result.stderr}"
+    user_error(result, "'default'", "3")

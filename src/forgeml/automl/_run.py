@@ -94,8 +94,8 @@ def train(
         progress.scorer = scorer
         if budget.left() < 1.0:
             raise BudgetError(
-                f"time limit of {budget.limit:g} s was used up reading and preparing the data "
-                f"({budget.elapsed():.1f} s); give a longer --time-limit."
+                f"time limit of {budget.limit:g} s leaves {max(0.0, budget.left()):.1f} s for models after "
+                f"{budget.elapsed():.1f} s of reading and preparing the data; give a longer --time-limit."
             )
         with tempfile.TemporaryDirectory(prefix="forgeml-") as tmp:
             data_dir = Path(tmp) / "data"
@@ -184,10 +184,22 @@ def _choose_members(
         covered &= ~np.isnan(r.oof.reshape(len(r.oof), -1)).any(axis=1)
     if not config.ensemble or len(complete) == 1:
         return complete, {0: 1.0}, complete[0].score
-    result = greedy_ensemble(
-        [r.oof for r in complete if r.oof is not None], prep.data.y, scorer, rows=np.flatnonzero(covered)
-    )
-    return complete, result.weights, result.score
+    oofs = [r.oof for r in complete if r.oof is not None]
+    result = greedy_ensemble(oofs, prep.data.y, scorer, rows=np.flatnonzero(covered))
+    blended = blend([oofs[i] for i in result.weights], list(result.weights.values()))
+    score = _fold_mean(blended, prep, scorer)
+    if len(result.weights) == 1 or not scorer.better(score, complete[0].score):
+        return complete, {0: 1.0}, complete[0].score  # the blend does not beat the best model fold for fold
+    return complete, result.weights, score
+
+
+def _fold_scores(pred: np.ndarray, prep: Prepared, scorer: Scorer) -> list[float]:
+    """Scores per validation fold, averaged like every trial's score (not pooled)."""
+    return [scorer.score(prep.data.y[va], pred[va]) for _, va in prep.data.folds if not np.isnan(pred[va]).any()]
+
+
+def _fold_mean(pred: np.ndarray, prep: Prepared, scorer: Scorer) -> float:
+    return float(np.mean(_fold_scores(pred, prep, scorer)))
 
 
 def _finish(
@@ -316,7 +328,7 @@ def _leaderboard(
     if len(weight) > 1:
         members = [r for r, _ in chosen if r.name in weight]
         oof = blend([r.oof for r in members if r.oof is not None], [weight[r.name] for r in members])
-        folds = [scorer.score(prep.data.y[va], oof[va]) for _, va in prep.data.folds if not np.isnan(oof[va]).any()]
+        folds = _fold_scores(oof, prep, scorer)
         rows.append(
             {
                 "model": "ensemble",
@@ -329,6 +341,7 @@ def _leaderboard(
                 "weight": 1.0,
                 "params": json.dumps({n: round(w, 4) for n, w in weight.items()}),
                 "source": "ensemble",
+                "features": "",
                 "note": "",
             }
         )
@@ -348,6 +361,7 @@ def _leaderboard(
                 "weight": round(weight.get(r.name, 0.0), 4),
                 "params": json.dumps(r.params, default=str),
                 "source": r.source,
+                "features": r.feature_set or "all",
                 "note": r.error or "",
             }
         )

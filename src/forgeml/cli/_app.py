@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from forgeml.errors import ForgeError
 
@@ -34,7 +35,8 @@ def handles_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ForgeError as e:
-            err.print(f"[bold red]error:[/bold red] {e.message}", highlight=False)
+            # One line, never wrapped, never read as markup: scripts grep it and users paste it.
+            err.print(Text.assemble(("error:", "bold red"), " ", e.message), soft_wrap=True, highlight=False)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("[bold red]interrupted[/bold red]")

@@ -22,6 +22,8 @@ def _write(frame: pd.DataFrame, dest: Path | None) -> None:
     if dest is None:
         frame.to_csv(sys.stdout, index=False)
         return
+    if not dest.parent.is_dir():
+        raise ConfigError(f"cannot write '{dest}': folder '{dest.parent}' does not exist; create it first.")
     suffix = "".join(dest.suffixes[-2:]).lower()
     if suffix.endswith((".parquet", ".pq")):
         frame.to_parquet(dest, index=False)

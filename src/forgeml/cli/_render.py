@@ -10,7 +10,6 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-
 _FORMATS = {"score": ".5g", "score_std": ".2g", "fit_seconds": ".1f", "predict_seconds_per_1k": ".3g", "weight": ".3f"}
 
 

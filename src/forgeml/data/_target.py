@@ -110,10 +110,12 @@ def encode_target(values: pd.Series, spec: TargetSpec) -> np.ndarray:
         names = pd.Index([_label_str(c) for c in classes], dtype=object)
         codes = np.asarray(names.get_indexer(pd.Index(to_str_array(values), dtype=object)), dtype=np.int64)
     if (codes < 0).any():
-        bad = values.iloc[int(np.flatnonzero(codes < 0)[0])]
+        row = int(np.flatnonzero(codes < 0)[0])
+        bad = values.iloc[row]
+        bad = bad.item() if isinstance(bad, np.generic) else bad
         raise TargetError(
-            f"target column '{spec.name}' has label {bad!r}, which is not among the classes "
-            f"{list(classes)}; infer the schema again on data that contains every label."
+            f"row {row}, target column '{spec.name}': label {bad!r} is not one of the model's classes "
+            f"{list(classes)}; the model can only be scored on rows whose label it was trained to predict."
         )
     return codes
 

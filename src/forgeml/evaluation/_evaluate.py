@@ -29,7 +29,7 @@ def evaluate(model: AutoML | Predictor, data: Any) -> dict[str, Any]:
             f"evaluation data has no target column '{schema.target.name}'; "
             "evaluate needs labelled rows (use 'forgeml predict' for unlabelled ones)."
         )
-    frame, y, n_dropped = prepare_training(df, schema)
+    _, y, n_dropped = prepare_training(df, schema)
     raw = predictor.predict_raw(df[df[schema.target.name].notna().to_numpy()])
     task = schema.target.task
     out: dict[str, Any] = {

@@ -22,7 +22,7 @@ import pandas as pd
 
 from forgeml._version import __version__
 from forgeml.data import Schema
-from forgeml.errors import ModelFormatError, NotFoundError
+from forgeml.errors import ConfigError, ModelFormatError, NotFoundError
 from forgeml.features import FeaturePipeline
 from forgeml.models import Model
 from forgeml.predictor._predictor import Member, Predictor
@@ -42,6 +42,7 @@ def save_predictor(predictor: Predictor, path: str | Path, *, staged_models: dic
     """Write ``predictor`` to ``path`` (replacing what is there). ``staged_models`` maps member
     names to folders already written by workers, moved in instead of re-saved."""
     target = Path(path)
+    _check_replaceable(target)
     tmp = target.with_name(target.name + ".tmp-save")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "features").mkdir(parents=True)
@@ -85,6 +86,19 @@ def save_predictor(predictor: Predictor, path: str | Path, *, staged_models: dic
         shutil.rmtree(target)
     tmp.rename(target)
     return target
+
+
+def _check_replaceable(target: Path) -> None:
+    """Only a missing path, an empty folder or an earlier forgeml model may be (re)written."""
+    if target.is_file():
+        raise ConfigError(f"cannot save the model to '{target}': it is a file; give a folder path.")
+    if target.is_dir() and any(target.iterdir()) and not (target / "manifest.json").exists():
+        raise ConfigError(
+            f"cannot save the model to '{target}': the folder holds files that are not a forgeml model; "
+            "give a new or empty folder."
+        )
+    if not target.parent.is_dir():
+        raise ConfigError(f"cannot save the model to '{target}': folder '{target.parent}' does not exist.")
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:

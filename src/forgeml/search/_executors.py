@@ -10,7 +10,6 @@ from joblib.externals.loky.process_executor import ProcessPoolExecutor
 
 from forgeml.search._worker import Task, TaskResult, run_task, warm_up
 
-
 # Each worker fits one model on one core: native thread pools would otherwise oversubscribe.
 _ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")}
 
@@ -90,7 +89,8 @@ class ProcessExecutor(Executor):
         self._pool = self._new_pool()
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, kill_workers=True)
+        # Running tasks are bounded by their deadlines; killing idle workers races loky's queue thread.
+        self._pool.shutdown(wait=True, kill_workers=False)
 
 
 def make_executor(kind: str, workers: int) -> Executor:

@@ -176,7 +176,9 @@ class Scheduler:
         """Skip a configuration whose family's finished trials say it cannot finish in time."""
         if self.budget.limit is None:
             return None
-        past = [t.fit_seconds + t.predict_seconds for t in self.records if t.family == r.family and t.status == "complete"]
+        past = [
+            t.fit_seconds + t.predict_seconds for t in self.records if t.family == r.family and t.status == "complete"
+        ]
         if not past:
             return None
         expected = float(np.median(past)) / min(self.executor.max_workers, self._n_folds)

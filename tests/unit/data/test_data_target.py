@@ -74,7 +74,7 @@ def test_prepare_training_matches_labels_across_types():
 
 def test_prepare_training_unknown_label_and_missing_target():
     schema = infer_schema(pd.DataFrame({"x": [1, 2, 3], "y": ["a", "b", "a"]}), "y")
-    with pytest.raises(TargetError, match=r"label 'c', which is not among the classes \['a', 'b'\]"):
+    with pytest.raises(TargetError, match=r"label 'c' is not one of the model's classes \['a', 'b'\]"):
         prepare_training(pd.DataFrame({"x": [1, 2], "y": ["a", "c"]}), schema)
     with pytest.raises(TargetError, match="'y' is not in the data"):
         prepare_training(pd.DataFrame({"x": [1]}), schema)

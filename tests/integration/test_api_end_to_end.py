@@ -236,3 +236,10 @@ def test_fit_error_is_a_forge_error(frames) -> None:
         AutoML(max_trials=2, executor="serial").fit(df, target="yy")
     with pytest.raises(forgeml.NotFoundError):
         AutoML(max_trials=2, executor="serial").fit("no/such/file.csv", target="y")
+
+
+def test_workers_over_their_memory_share_are_killed_and_reported(credit_df: pd.DataFrame) -> None:
+    """A run never dies of memory: a worker over its share is killed and the run says why."""
+    automl = forgeml.AutoML(time_limit=8, memory_limit="300MB", families=["linear"], seed=0)
+    with pytest.raises(forgeml.BudgetError, match="memory-limit"):
+        automl.fit(credit_df, target="default")

@@ -167,7 +167,9 @@ def _no_model_error(records: list[TrialRecord], budget: Budget) -> ForgeError:
             f"the time limit of {budget.limit:g} s was too short to finish even one model on this data "
             f"(ran {len(records)} trial(s)); give a longer --time-limit, e.g. {max(30, int(budget.limit * 4))}s."
         )
-    reasons = "; ".join(f"{r.name}: {r.error}" for r in records[:5] if r.error) or "no trial ran"
+    reasons = "; ".join(f"{r.name}: {r.error}" for r in records[:3] if r.error) or "no trial ran"
+    if failed and all("memory" in (r.error or "") for r in failed):
+        return BudgetError(f"every model ran out of its memory share; raise --memory-limit. First reasons: {reasons}")
     cls = BudgetError if all(r.status == "skipped" for r in records) else ForgeError
     return cls(f"no model could be trained. First reasons: {reasons}")
 

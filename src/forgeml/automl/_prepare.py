@@ -31,6 +31,7 @@ class Prepared:
     pipelines: dict[str, FeaturePipeline]
     data: TrainingData
     selection: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def load_and_infer(

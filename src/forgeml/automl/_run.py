@@ -100,7 +100,9 @@ def train(
         with tempfile.TemporaryDirectory(prefix="forgeml-") as tmp:
             data_dir = Path(tmp) / "data"
             prep.data.save(data_dir)
+            prep.timings["prepare"] = budget.elapsed()
             records, feature_set = _search(prep, config, scorer, executor, budget, progress, str(data_dir))
+            prep.timings["search"] = budget.elapsed() - prep.timings["prepare"]
             return _finish(
                 prep, config, scorer, executor, budget, progress, records, feature_set, str(data_dir), Path(tmp)
             )
@@ -219,10 +221,15 @@ def _finish(
     if not any(r.status == "complete" for r in records):
         raise _no_model_error(records, budget)
     progress.phase("building the ensemble")
+    t0 = budget.elapsed()
     candidates, weights, ens_score = _choose_members(records, prep, config, scorer)
+    prep.timings["ensemble"] = budget.elapsed() - t0
     progress.phase("refitting the ensemble on all rows")
     chosen = [(candidates[i], w) for i, w in weights.items()]
+    t0 = budget.elapsed()
     models = _refit(chosen, prep, config, executor, budget, data_dir, tmp)
+    prep.timings["refit"] = budget.elapsed() - t0
+    prep.timings["reserve_at_end_of_search"] = budget.reserve
     schema, pipelines, members = _assemble(prep, chosen, models, config.seed)
     leaderboard = _leaderboard(records, chosen, ens_score, prep, scorer, models)
     info = {
@@ -232,6 +239,7 @@ def _finish(
         "n_rows_dropped_missing_target": prep.n_dropped_target,
         "feature_selection": prep.selection,
         "fit_seconds": budget.elapsed(),
+        "timings": {k: round(v, 3) for k, v in prep.timings.items()},
         "trials": {s: sum(r.status == s for r in records) for s in ("complete", "pruned", "failed", "skipped")},
     }
     progress.phase("done")

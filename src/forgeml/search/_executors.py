@@ -3,6 +3,9 @@ plugs in beside the local ones without touching the scheduler."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 from abc import ABC, abstractmethod
 from concurrent.futures import Future
 
@@ -85,8 +88,15 @@ class ProcessExecutor(Executor):
         return [p.pid for p in procs.values() if p.pid is not None]
 
     def kill(self) -> None:
-        self._pool.shutdown(wait=True, kill_workers=True)
-        self._pool = self._new_pool()
+        old, self._pool = self._pool, self._new_pool()
+        procs = list((getattr(old, "_processes", None) or {}).values())
+        for p in procs:
+            if p.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(p.pid, signal.SIGKILL)  # loky sees its workers die and fails their futures
+        for p in procs:
+            p.join(timeout=10)
+        old.shutdown(wait=False)
 
     def shutdown(self) -> None:
         # Running tasks are bounded by their deadlines; killing idle workers races loky's queue thread.

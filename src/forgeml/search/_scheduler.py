@@ -28,6 +28,7 @@ from forgeml.search._trial import TrialRecord
 from forgeml.search._worker import Task, TaskResult
 
 log = get_logger("search")
+LIKELY_MEMBERS = 6  # trials the reserve for the final refit is sized for
 MAX_SKIPS_IN_A_ROW = 25  # proposals that do not fit in memory before the search gives up
 
 
@@ -261,11 +262,12 @@ class Scheduler:
             (r for r in self.records if r.status == "complete"),
             key=lambda r: r.score,
             reverse=self.scorer.greater_is_better,
-        )[:3]
+        )[:LIKELY_MEMBERS]
         k = self._n_folds
-        refit = sum(r.mean_fold_fit_seconds * k / max(1, k - 1) * 1.15 for r in done)
-        estimate = 1.0 + refit / max(1, min(len(done), self.executor.max_workers))
-        self.budget.reserve = min(estimate, 0.35 * self.budget.limit)
+        # A refit sees k/(k-1) times the rows of a fold and 10% more rounds; members refit in parallel.
+        each = [r.mean_fold_fit_seconds * k / max(1, k - 1) * 1.2 for r in done]
+        refit = max(max(each, default=0.0), sum(each) / self.executor.max_workers)
+        self.budget.reserve = min(1.5 + refit, 0.35 * self.budget.limit)
 
     # ---- safety nets ------------------------------------------------------------------------------
     def _enforce_limits(self) -> None:

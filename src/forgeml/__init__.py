@@ -7,7 +7,7 @@ Example:
 """
 
 from forgeml._version import __version__
-from forgeml.automl import AutoClassifier, AutoML, AutoRegressor, ProgressEvent, load
+from forgeml.automl import AutoClassifier, AutoML, AutoRegressor, ProgressEvent
 from forgeml.config import RunConfig
 from forgeml.errors import (
     BudgetError,
@@ -23,6 +23,7 @@ from forgeml.errors import (
 )
 from forgeml.evaluation import evaluate
 from forgeml.metrics import Scorer, make_scorer
+from forgeml.registry import load
 
 __all__ = [
     "AutoClassifier",

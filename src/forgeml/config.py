@@ -8,15 +8,17 @@ Example:
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from forgeml.errors import ConfigError, check_param
 
-__all__ = ["ROLES", "RunConfig", "parse_duration", "parse_memory"]
+__all__ = ["ROLES", "RunConfig", "Settings", "parse_duration", "parse_memory"]
 
 SearchKind = Literal["bayes", "random", "grid"]
 ROLES = ("numeric", "categorical", "boolean", "datetime", "text", "identifier", "drop")
@@ -149,3 +151,40 @@ class RunConfig:
         d["column_types"] = dict(self.column_types)
         d["families"] = list(self.families) if self.families else None
         return d
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or password database
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where forgeml keeps its metadata and artifacts, and who is acting.
+
+    ``home`` is ``FORGEML_HOME`` (default ``~/.forgeml``); ``database_url`` is ``FORGEML_DATABASE_URL``
+    (default: an SQLite file ``forgeml.db`` in ``home``; PostgreSQL as
+    ``postgresql+psycopg://user@host/db``); artifacts live in ``home/artifacts``; ``actor`` is
+    ``FORGEML_ACTOR`` or the operating-system user name.
+
+    Example:
+        >>> s = Settings.from_env({"FORGEML_HOME": "/srv/forgeml", "FORGEML_ACTOR": "ana"})
+        >>> s.database_url, s.actor
+        ('sqlite:////srv/forgeml/forgeml.db', 'ana')
+    """
+
+    home: Path
+    database_url: str
+    artifact_root: Path
+    actor: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``FORGEML_HOME``, ``FORGEML_DATABASE_URL`` and ``FORGEML_ACTOR`` (``os.environ`` by default)."""
+        env = os.environ if environ is None else environ
+        home = Path(env.get("FORGEML_HOME") or Path.home() / ".forgeml").expanduser()
+        url = env.get("FORGEML_DATABASE_URL") or f"sqlite:///{home / 'forgeml.db'}"
+        actor = env.get("FORGEML_ACTOR") or _os_user()
+        return cls(home=home, database_url=url, artifact_root=home / "artifacts", actor=actor)

@@ -13,6 +13,8 @@ Hierarchy::
     │   └── TargetError      target column missing or unusable      (invalid_target)
     ├── BudgetError          time or memory budget cannot be met    (budget_exceeded)
     ├── ModelFormatError     saved model cannot be loaded           (model_format)
+    │   └── IntegrityError   a stored file's sha256 does not match  (integrity_violation)
+    ├── ConflictError        the change conflicts with current state (conflict)
     ├── NotFoundError        a named thing does not exist           (not_found)
     ├── NotFittedError       used before fit                        (not_fitted)
     └── DependencyError      optional dependency missing            (missing_dependency)
@@ -23,9 +25,11 @@ from __future__ import annotations
 __all__ = [
     "BudgetError",
     "ConfigError",
+    "ConflictError",
     "DataError",
     "DependencyError",
     "ForgeError",
+    "IntegrityError",
     "ModelFormatError",
     "NotFittedError",
     "NotFoundError",
@@ -89,6 +93,23 @@ class ModelFormatError(ForgeError):
     """A saved model cannot be loaded (missing files, bad hash, newer format)."""
 
     code = "model_format"
+
+
+class IntegrityError(ModelFormatError):
+    """A stored artifact does not match the sha256 recorded for it: it was corrupted or swapped.
+
+    Example:
+        >>> IntegrityError("file 'models/m/model.json' does not match its recorded sha256").code
+        'integrity_violation'
+    """
+
+    code = "integrity_violation"
+
+
+class ConflictError(ForgeError):
+    """The requested change conflicts with the current state (e.g. deleting a version an alias points at)."""
+
+    code = "conflict"
 
 
 class NotFoundError(ForgeError, LookupError):

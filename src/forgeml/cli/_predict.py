@@ -10,12 +10,12 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from forgeml.automl import load
 from forgeml.cli._app import app, handles_errors, out
+from forgeml.cli._batch import DEFAULT_CHUNK_ROWS, score_file
 from forgeml.cli._render import leaderboard_table, print_json
-from forgeml.data import read_table
 from forgeml.errors import ConfigError
 from forgeml.evaluation import evaluate
+from forgeml.registry import load_model as load
 
 
 def _write(frame: pd.DataFrame, dest: Path | None) -> None:
@@ -36,29 +36,27 @@ def _write(frame: pd.DataFrame, dest: Path | None) -> None:
 @app.command()
 @handles_errors
 def predict(
-    model: Annotated[Path, typer.Argument(help="Model folder written by 'forgeml train'.")],
+    model: Annotated[str, typer.Argument(help="Model folder, or registered NAME, NAME@VERSION or NAME@ALIAS.")],
     data: Annotated[str, typer.Argument(help="CSV, CSV.gz or Parquet file with rows to score.")],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write .csv or .parquet (default: CSV on stdout).")
     ] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Add one probability column per class.")] = False,
+    chunk_size: Annotated[
+        int, typer.Option("--chunk-size", help="Rows scored at a time (memory stays near one chunk).")
+    ] = DEFAULT_CHUNK_ROWS,
 ) -> None:
-    """Predict every row of DATA with MODEL."""
+    """Predict every row of DATA with MODEL, streaming in chunks with a progress bar."""
     automl = load(model)
-    df = read_table(data)
-    result = pd.DataFrame({"prediction": automl.predict(df)})
-    if proba:
-        probs = automl.predict_proba(df).reset_index(drop=True)
-        result = pd.concat([result, probs.add_prefix("proba_")], axis=1)
-    _write(result, output)
+    n = score_file(automl.predictor, data, output, proba=proba, chunk_rows=chunk_size)
     if output is not None:
-        out.print(f"wrote {len(result)} predictions to {output}", highlight=False)
+        out.print(f"wrote {n} predictions to {output}", highlight=False)
 
 
 @app.command()
 @handles_errors
 def leaderboard(
-    model: Annotated[Path, typer.Argument(help="Model folder written by 'forgeml train'.")],
+    model: Annotated[str, typer.Argument(help="Model folder, or registered NAME, NAME@VERSION or NAME@ALIAS.")],
     show_all: Annotated[bool, typer.Option("--all", help="Include pruned, failed and skipped trials.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON records.")] = False,
 ) -> None:
@@ -74,7 +72,7 @@ def leaderboard(
 @app.command(name="evaluate")
 @handles_errors
 def evaluate_cmd(
-    model: Annotated[Path, typer.Argument(help="Model folder written by 'forgeml train'.")],
+    model: Annotated[str, typer.Argument(help="Model folder, or registered NAME, NAME@VERSION or NAME@ALIAS.")],
     data: Annotated[str, typer.Argument(help="Labelled rows (must contain the target column).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:

@@ -13,6 +13,7 @@ from forgeml.cli._progress import TrainingProgress
 from forgeml.cli._render import leaderboard_table, print_json
 from forgeml.config import parse_duration
 from forgeml.errors import ConfigError
+from forgeml.registry import register
 
 
 def _column_types(pairs: list[str]) -> dict[str, str]:
@@ -62,9 +63,17 @@ def train(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or tables.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary (implies no progress bar).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")] = False,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Register the model as the next version of NAME, with lineage.")
+    ] = None,
+    alias: Annotated[
+        str | None, typer.Option("--alias", help="With --name: point this alias (e.g. champion) at the new version.")
+    ] = None,
 ) -> None:
     """Train a cross-validated, time-budgeted ensemble and save it."""
     setup_logging(verbose)
+    if alias is not None and name is None:
+        raise ConfigError(f"'--alias' needs '--name NAME' to register the model under, got --alias {alias!r} alone.")
     limit = parse_duration(time_limit) if time_limit is not None else (None if max_trials else 60.0)
     show = not quiet and not as_json
     with TrainingProgress(out, time_limit=limit, max_trials=max_trials, enabled=show) as progress:
@@ -86,6 +95,7 @@ def train(
             on_event=progress,
         ).fit(data, target=target)
     path = automl.save(out_dir)
+    version = register(path, name, data=data, alias=alias, config=automl.config) if name else None
     pred = automl.predictor
     board = automl.leaderboard()
     if as_json:
@@ -93,6 +103,7 @@ def train(
             out,
             {
                 "model_path": str(path),
+                "registered": None if version is None else version.ref,
                 "task": pred.task,
                 "metric": pred.metric,
                 "cv_score": pred.info["cv_score"],
@@ -115,3 +126,5 @@ def train(
         f"[bold green]Saved[/bold green] {path}  task={pred.task}  CV {pred.metric}={pred.info['cv_score']:.5g}  "
         f"trials={pred.info['trials']}  time={pred.info['fit_seconds']:.1f}s"
     )
+    if version is not None:
+        out.print(f"[bold green]Registered[/bold green] {version.ref}" + (f" as {alias}" if alias else ""))

@@ -265,7 +265,7 @@ class Scheduler:
         )[:LIKELY_MEMBERS]
         k = self._n_folds
         # A refit sees k/(k-1) times the rows of a fold and 10% more rounds; members refit in parallel.
-        each = [r.mean_fold_fit_seconds * k / max(1, k - 1) * 1.2 for r in done]
+        each = [r.mean_fold_fit_seconds * k / max(1, k - 1) * 1.2 + 0.3 for r in done]  # + save and load
         refit = max(max(each, default=0.0), sum(each) / self.executor.max_workers)
         self.budget.reserve = min(1.5 + refit, 0.35 * self.budget.limit)
 

@@ -136,9 +136,11 @@ def test_knn_clips_neighbours_to_rows() -> None:
 def test_forest_memory_grows_with_trees_and_leaf_size() -> None:
     rf = get_family("random_forest")
     task = TaskInfo("binary", 2)
-    base = rf.estimate_memory(100_000, 20, {"n_estimators": 100}, task)
-    assert rf.estimate_memory(100_000, 20, {"n_estimators": 400}, task) > 3 * base
-    assert rf.estimate_memory(100_000, 20, {"n_estimators": 100, "min_samples_leaf": 20}, task) < base / 5
+    uncapped = {"max_leaf_nodes": None}
+    base = rf.estimate_memory(100_000, 20, {"n_estimators": 100, **uncapped}, task)
+    assert rf.estimate_memory(100_000, 20, {"n_estimators": 400, **uncapped}, task) > 3 * base
+    assert rf.estimate_memory(100_000, 20, {"n_estimators": 100, "min_samples_leaf": 20, **uncapped}, task) < base / 5
+    assert rf.estimate_memory(100_000, 20, {"n_estimators": 100}, task) < base / 5, "5,000 leaves by default"
 
 
 @pytest.mark.parametrize(

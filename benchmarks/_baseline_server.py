@@ -1,6 +1,7 @@
-"""The comparison server for ``serving.py``: a plain FastAPI endpoint calling a scikit-learn
-pipeline (ordinal-encoded categoricals + LightGBM's ``LGBMClassifier``) through pandas, the way
-such models are commonly served. Run: ``python _baseline_server.py MODEL.skops PORT``."""
+"""The plain comparison server for ``serving.py``: a FastAPI endpoint calling a scikit-learn pipeline
+(ordinal-encoded categoricals + LightGBM's ``LGBMClassifier``) through pandas, the way such models
+are commonly served (uvicorn, one worker, access log off). Run:
+``python _baseline_server.py MODEL.skops PORT``."""
 
 from __future__ import annotations
 

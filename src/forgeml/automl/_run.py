@@ -14,7 +14,7 @@ from forgeml._clock import Clock, SystemClock
 from forgeml.automl._events import EventSink, ProgressEvent
 from forgeml.automl._prepare import Prepared, prepare
 from forgeml.config import RunConfig
-from forgeml.data import Schema
+from forgeml.data import DataProfile, Schema, profile_frame
 from forgeml.ensemble import blend, greedy_ensemble
 from forgeml.errors import BudgetError, ForgeError
 from forgeml.features import FeaturePipeline
@@ -242,8 +242,26 @@ def _finish(
         "timings": {k: round(v, 3) for k, v in prep.timings.items()},
         "trials": {s: sum(r.status == s for r in records) for s in ("complete", "pruned", "failed", "skipped")},
     }
+    t0 = budget.elapsed()
+    profile = _reference_profile(prep, schema, chosen, models, config.seed)
+    prep.timings["profile"] = budget.elapsed() - t0
+    info["timings"] = {k: round(v, 3) for k, v in prep.timings.items()}
     progress.phase("done")
-    return Predictor(schema, pipelines, members, scorer.name, leaderboard, info)
+    return Predictor(schema, pipelines, members, scorer.name, leaderboard, info, profile)
+
+
+def _reference_profile(
+    prep: Prepared, schema: Schema, chosen: list[tuple[TrialRecord, float]], models: dict[str, Model], seed: int
+) -> DataProfile:
+    """The training data's profile with the out-of-fold predictions of the refitted members,
+    blended with their weights (the best trial's alone when only one was kept)."""
+    kept = [(r, w) for r, w in chosen if r.name in models and r.oof is not None]
+    oof = None
+    if kept:
+        oofs = [r.oof for r, _ in kept if r.oof is not None]
+        total = sum(w for _, w in kept)
+        oof = oofs[0] if len(oofs) == 1 else blend(oofs, [w / total for _, w in kept])
+    return profile_frame(prep.frame[schema.feature_names], schema, predictions=oof, seed=seed)
 
 
 def _refit(

@@ -1,6 +1,6 @@
 """The ``forgeml`` command line."""
 
-from forgeml.cli import _audit, _models, _predict, _serve, _train  # noqa: F401  (registers commands)
+from forgeml.cli import _audit, _models, _monitor, _predict, _serve, _train  # noqa: F401  (registers commands)
 from forgeml.cli._app import app
 
 

@@ -16,6 +16,14 @@ Example:
 
 from forgeml.data._fingerprint import fingerprint
 from forgeml.data._inference import infer_schema
+from forgeml.data._profile import (
+    DataProfile,
+    FeatureProfile,
+    feature_values,
+    prediction_values,
+    profile_frame,
+    profile_values,
+)
 from forgeml.data._readers import read_table
 from forgeml.data._schema import DROPPED_ROLES, FEATURE_ROLES, ColumnSpec, Schema, TargetSpec
 from forgeml.data._splitters import make_folds
@@ -27,13 +35,19 @@ __all__ = [
     "DROPPED_ROLES",
     "FEATURE_ROLES",
     "ColumnSpec",
+    "DataProfile",
+    "FeatureProfile",
     "Schema",
     "TargetSpec",
     "coerce_frame",
     "decode_labels",
+    "feature_values",
     "fingerprint",
     "infer_schema",
     "make_folds",
+    "prediction_values",
     "prepare_training",
+    "profile_frame",
+    "profile_values",
     "read_table",
 ]

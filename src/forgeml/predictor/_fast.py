@@ -271,6 +271,57 @@ class _NotCompiled(Exception):
     pass
 
 
+def _booster_predict(booster: Any, num_iteration: int) -> Callable[[Any], np.ndarray] | None:
+    """``booster.predict(X, num_iteration=..., num_threads=1)`` for dense float64 rows, as one call
+    of LightGBM's C API (``LGBM_BoosterPredictForMat``, the call ``Booster.predict`` ends in),
+    without the Python wrapper's per-call set-up (a new predictor object, parameter copies and
+    size queries): about 10 µs instead of 30 µs for one row. Anything else — sparse input, other
+    dtypes, or a LightGBM without these internals — goes through ``booster.predict`` itself."""
+    try:
+        import ctypes
+
+        from lightgbm.basic import _LIB, _c_str, _safe_call
+
+        per_row = int(booster.num_model_per_iteration())
+        handle = booster._handle
+        predict_for_mat = _LIB.LGBM_BoosterPredictForMat
+    except Exception:
+        return None
+    params = _c_str("num_threads=1")
+    c_double_p = ctypes.POINTER(ctypes.c_double)
+    float64, row_major, normal = ctypes.c_int(1), ctypes.c_int(1), ctypes.c_int(0)
+    start, iterations = ctypes.c_int(0), ctypes.c_int(num_iteration)
+
+    def predict(X: Any) -> np.ndarray:
+        if type(X) is not np.ndarray or X.ndim != 2 or X.dtype != np.float64 or not 0 < X.shape[0] < 2**31 - 1:
+            return np.asarray(booster.predict(X, num_iteration=num_iteration, num_threads=1))
+        X = np.ascontiguousarray(X)
+        nrow = X.shape[0]
+        out = np.empty(nrow * per_row, dtype=np.float64)
+        written = ctypes.c_int64(0)
+        _safe_call(
+            predict_for_mat(
+                handle,
+                X.ctypes.data_as(c_double_p),
+                float64,
+                ctypes.c_int32(nrow),
+                ctypes.c_int32(X.shape[1]),
+                row_major,
+                normal,
+                start,
+                iterations,
+                params,
+                ctypes.byref(written),
+                out.ctypes.data_as(c_double_p),
+            )
+        )
+        if written.value != out.size:
+            raise ValueError(f"LightGBM wrote {written.value} predictions, expected {out.size}")
+        return out if per_row == 1 else out.reshape(nrow, per_row)
+
+    return predict
+
+
 def _member_call(member: Member) -> Callable[[Any], np.ndarray]:
     """The cheapest call that gives exactly ``member.model.predict``: LightGBM's booster directly,
     on one thread (OpenMP start-up dominates small batches), when every class was present at fit
@@ -286,10 +337,14 @@ def _member_call(member: Member) -> Callable[[Any], np.ndarray]:
     ):
         return model.predict
     best = model.best_iteration_
+    num_iteration = best if best is not None else booster.best_iteration
     regression = not model.task.is_classification
+    predict = _booster_predict(booster, num_iteration) or (
+        lambda X: np.asarray(booster.predict(X, num_iteration=num_iteration, num_threads=1))
+    )
 
     def call(X: Any) -> np.ndarray:
-        raw = np.asarray(booster.predict(X, num_iteration=best, num_threads=1), dtype=float)
+        raw = np.asarray(predict(X), dtype=float)
         if regression:
             return raw.reshape(X.shape[0])
         return np.column_stack([1.0 - raw, raw]) if raw.ndim == 1 else raw

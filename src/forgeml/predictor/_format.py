@@ -7,6 +7,8 @@ Layout::
     features/*.json    fitted feature pipelines (plain JSON, no pickle)
     models/<name>/     each member in its library's native format
     leaderboard.json   every trial (and .csv for reading)
+    profile.json       reference profile of the training data for drift monitoring (optional:
+                       folders written before it existed load with ``profile=None``)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from forgeml._version import __version__
-from forgeml.data import Schema
+from forgeml.data import DataProfile, Schema
 from forgeml.errors import ConfigError, ModelFormatError, NotFoundError
 from forgeml.features import FeaturePipeline
 from forgeml.models import Model
@@ -38,9 +40,9 @@ def _default(o: Any) -> Any:
     return str(o)
 
 
-def save_predictor(predictor: Predictor, path: str | Path, *, staged_models: dict[str, Path] | None = None) -> Path:
-    """Write ``predictor`` to ``path`` (replacing what is there). ``staged_models`` maps member
-    names to folders already written by workers, moved in instead of re-saved."""
+def save_predictor(predictor: Predictor, path: str | Path) -> Path:
+    """Write ``predictor`` to ``path``: a new or empty folder, or an earlier forgeml model folder,
+    which is replaced only once the new one is complete."""
     target = Path(path)
     _check_replaceable(target)
     tmp = target.with_name(target.name + ".tmp-save")
@@ -48,13 +50,7 @@ def save_predictor(predictor: Predictor, path: str | Path, *, staged_models: dic
     (tmp / "features").mkdir(parents=True)
     members = []
     for m in predictor.members:
-        dest = tmp / "models" / m.name
-        staged = (staged_models or {}).get(m.name)
-        if staged is not None and staged.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copytree(staged, dest)
-        else:
-            m.model.save(dest)
+        m.model.save(tmp / "models" / m.name)
         members.append(
             {
                 "name": m.name,
@@ -82,6 +78,8 @@ def save_predictor(predictor: Predictor, path: str | Path, *, staged_models: dic
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, default=_default))
     (tmp / "leaderboard.json").write_text(json.dumps(predictor.leaderboard, indent=1, default=_default))
     pd.DataFrame(predictor.leaderboard).to_csv(tmp / "leaderboard.csv", index=False)
+    if predictor.profile is not None:
+        (tmp / "profile.json").write_text(json.dumps(predictor.profile.to_json(), default=_default))
     if target.exists():
         shutil.rmtree(target)
     tmp.rename(target)
@@ -139,8 +137,11 @@ def load_predictor(path: str | Path) -> Predictor:
             Member(m["name"], Model.load(d / m["path"]), float(m["weight"]), m.get("columns"))
             for m in manifest["members"]
         ]
+        profile_file = d / "profile.json"
+        profile = DataProfile.from_json(json.loads(profile_file.read_text())) if profile_file.exists() else None
     except ModelFormatError:
         raise
-    except (OSError, KeyError, ValueError) as err:
+    except (OSError, KeyError, TypeError, ValueError) as err:
         raise ModelFormatError(f"model folder '{d}' is incomplete or damaged: {err}") from err
-    return Predictor(schema, pipelines, members, manifest["metric"], leaderboard, manifest.get("info", {}))
+    info = manifest.get("info", {})
+    return Predictor(schema, pipelines, members, manifest["metric"], leaderboard, info, profile)

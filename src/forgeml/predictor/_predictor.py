@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forgeml.data import Schema, coerce_frame, decode_labels, read_table
+from forgeml.data import DataProfile, Schema, coerce_frame, decode_labels, read_table
 from forgeml.errors import ConfigError
 from forgeml.features import FeaturePipeline
 from forgeml.models import Model
@@ -40,7 +40,9 @@ class Member:
 @dataclass
 class Predictor:
     """Everything needed to predict: validates input against the schema, builds features once
-    per encoding, and blends the members' predictions with their weights."""
+    per encoding, and blends the members' predictions with their weights. ``profile`` is the
+    reference profile of the training data and out-of-fold predictions (``None`` for models saved
+    before profiles existed), used by :mod:`forgeml.monitoring`."""
 
     schema: Schema
     pipelines: dict[str, FeaturePipeline]
@@ -48,6 +50,7 @@ class Predictor:
     metric: str
     leaderboard: list[dict[str, Any]] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    profile: DataProfile | None = None
 
     @property
     def task(self) -> str:

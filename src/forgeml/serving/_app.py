@@ -83,6 +83,7 @@ def create_app(
         body, content_type = metrics.render()
         return Response(body, media_type=content_type)
 
+    app.add_middleware(_v1.PredictShortcut)  # inside the serving middleware (metrics, body limit)
     app.add_middleware(ServingMiddleware, metrics=metrics, max_body_bytes=max_body_bytes)
     return app
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from forgeml.serving._auth import ApiKeys
 from forgeml.serving._metrics import ServingMetrics
 from forgeml.serving._pool import LoadedModel, ModelPool
+
+T = TypeVar("T")
 
 #: Requests with more rows than this are predicted in a worker thread, keeping the loop free.
 THREAD_ROWS = 256
@@ -28,11 +30,16 @@ def _key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def _require(scope: str) -> Callable[[Request], None]:
-    def dependency(request: Request) -> None:
-        keys: ApiKeys = request.app.state.api_keys
-        if keys.enabled:
-            keys.check(_key(request), scope)
+def check_key(request: Request, scope: str) -> None:
+    """Raise 401/403 unless the request's API key may use an endpoint needing ``scope``."""
+    keys: ApiKeys = request.app.state.api_keys
+    if keys.enabled:
+        keys.check(_key(request), scope)
+
+
+def _require(scope: str) -> Callable[[Request], Awaitable[None]]:
+    async def dependency(request: Request) -> None:  # async: FastAPI runs sync dependencies in a thread
+        check_key(request, scope)
 
     return dependency
 
@@ -50,33 +57,23 @@ def label(request: Request, endpoint: str, model: LoadedModel | None = None) -> 
         state.version = model.version
 
 
+async def run_rows(request: Request, model: LoadedModel, n_rows: int, fn: Callable[[], T]) -> T:
+    """``fn()`` on the event loop for small requests, in a worker thread above :data:`THREAD_ROWS`
+    rows (prediction and encoding both), then count the rows predicted."""
+    out = fn() if n_rows <= THREAD_ROWS else await run_in_threadpool(fn)
+    metrics: ServingMetrics = request.app.state.metrics
+    metrics.rows_of(model.name, model.version).inc(n_rows)
+    return out
+
+
 async def predict_rows(
     request: Request, model: LoadedModel, rows: Sequence[Mapping[str, Any]], probabilities: bool
 ) -> tuple[list[Any], list[dict[str, float]] | None]:
     """Labels (and probabilities) for ``rows`` with the model version the request started on."""
+    codec = model.codec
 
     def run() -> tuple[list[Any], list[dict[str, float]] | None]:
-        fast = model.fast
-        raw = fast.predict_raw(rows)
-        return _labels(model, raw), _probas(model, raw) if probabilities else None
+        raw = model.fast.predict_raw(rows)
+        return codec.predictions(raw), codec.probabilities(raw) if probabilities else None
 
-    out = run() if len(rows) <= THREAD_ROWS else await run_in_threadpool(run)
-    metrics: ServingMetrics = request.app.state.metrics
-    metrics.rows.labels(model.name, model.version).inc(len(rows))
-    return out
-
-
-def _labels(model: LoadedModel, raw: Any) -> list[Any]:
-    from forgeml.data import decode_labels
-
-    target = model.predictor.schema.target
-    if target.is_classification:
-        return list(decode_labels(raw.argmax(axis=1), target).tolist())
-    return [float(v) for v in raw]
-
-
-def _probas(model: LoadedModel, raw: Any) -> list[dict[str, float]] | None:
-    if not model.predictor.schema.target.is_classification:
-        return None
-    labels = [str(c) for c in model.predictor.classes]
-    return [dict(zip(labels, map(float, r), strict=True)) for r in raw.tolist()]
+    return await run_rows(request, model, len(rows), run)

@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -61,6 +62,28 @@ class ServingMetrics:
             registry=r,
         )
         self.swaps = Counter("forgeml_model_swaps", "Hot swaps to a new model version.", ["model"], registry=r)
+        # label children by label values, so a request costs two dict lookups, not three .labels() calls
+        self._request_children: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+        self._rows_children: dict[tuple[str, str], Any] = {}
+
+    def request_of(self, model: str, version: str, endpoint: str, status: int) -> tuple[Any, Any]:
+        """The ``requests`` counter and ``duration`` histogram children for these labels (cached)."""
+        key = (model, version, endpoint, status)
+        children = self._request_children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(model, version, endpoint, str(status)),
+                self.duration.labels(model, version, endpoint),
+            )
+            self._request_children[key] = children
+        return children
+
+    def rows_of(self, model: str, version: str) -> Any:
+        """The ``rows`` counter child for ``model`` and ``version`` (cached)."""
+        child = self._rows_children.get((model, version))
+        if child is None:
+            child = self._rows_children[(model, version)] = self.rows.labels(model, version)
+        return child
 
     def served(self, model: str, version: str, previous: str | None) -> None:
         """Record that ``model`` now serves ``version`` (replacing ``previous``)."""

@@ -84,10 +84,12 @@ class ServingMiddleware:
         finally:
             m.in_flight.dec()
             model, version = state.get("model", ""), state.get("version", "")
-            route = scope.get("route")  # set by routing even when validation fails before the handler
-            endpoint = state.get("endpoint") or getattr(route, "path", None) or "other"
-            m.requests.labels(model, version, endpoint, str(status)).inc()
-            m.duration.labels(model, version, endpoint).observe(time.perf_counter() - start)
+            endpoint = state.get("endpoint")
+            if not endpoint:  # set by routing even when validation fails before the handler
+                endpoint = getattr(scope.get("route"), "path", None) or "other"
+            requests, duration = m.request_of(model, version, endpoint, status)
+            requests.inc()
+            duration.observe(time.perf_counter() - start)
 
     def _too_large(self, size: int) -> dict[str, Any]:
         return error_body(

@@ -22,11 +22,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from forgeml.errors import ConfigError, NotFoundError
 from forgeml.predictor import FastPredictor, Predictor, load_predictor
+from forgeml.serving._codec import OutputCodec
 from forgeml.serving._metrics import ServingMetrics
 
 __all__ = ["LoadedModel", "ModelPool", "ModelSource", "parse_source"]
@@ -81,6 +83,11 @@ class LoadedModel:
     fast: FastPredictor
     load_seconds: float
 
+    @cached_property
+    def codec(self) -> OutputCodec:
+        """Labels, probabilities and response bytes for this version (built once)."""
+        return OutputCodec(self.predictor, self.name, self.version)
+
     def describe(self) -> dict[str, Any]:
         schema = self.predictor.schema
         return {
@@ -122,7 +129,9 @@ def load_model(source: ModelSource, version: int | None = None) -> LoadedModel:
     predictor, ver, _ = _load(source, version)
     fast = predictor.compile()
     fast.predict_raw([dict.fromkeys(predictor.schema.feature_names)])  # warm: first-call costs happen here
-    return LoadedModel(source.name, ver, source, predictor, fast, time.perf_counter() - start)
+    model = LoadedModel(source.name, ver, source, predictor, fast, time.perf_counter() - start)
+    model.codec  # noqa: B018  (built before the swap, not on the first request)
+    return model
 
 
 class ModelPool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pandas as pd
 from tests.integration.serving.conftest import CREDIT_G, Server
@@ -126,3 +127,44 @@ def test_metrics_have_conventional_names_and_labels(server: Server, rows: list[d
     assert 'forgeml_model_load_duration_seconds_count{model="credit"} 1.0' in text
     assert 'forgeml_model_info{model="credit",version="1"} 1.0' in text
     assert CREDIT_G.name not in text
+
+
+def test_example_row_with_curl_style_content_type(server: Server) -> None:
+    # what `curl -d @examples/credit_row.json` sends: the body as x-www-form-urlencoded
+    body = (CREDIT_G.parent / "credit_row.json").read_bytes()
+    for headers in ({"content-type": "application/x-www-form-urlencoded"}, {}):
+        r = server.client.post("/v1/models/credit:predict", content=body, headers=headers)
+        assert r.status_code == 200, r.text
+        assert len(r.json()["predictions"]) == 1
+        assert r.headers["content-type"] == "application/json"
+        assert r.content == json.dumps(r.json(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def test_chunked_body_over_the_limit_gives_413(server: Server, rows: list[dict[str, object]]) -> None:
+    data = json.dumps({"instances": rows * 400}, default=str).encode()
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit is enforced while reading
+        for i in range(0, len(data), 65536):
+            yield data[i : i + 65536]
+
+    r = server.client.post("/v1/models/credit:predict", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["code"] == "payload_too_large"
+
+
+def test_large_request_predicted_off_the_loop_equals_small_ones(server: Server, rows: list[dict[str, object]]) -> None:
+    many = rows * 14  # 280 rows: above the 256 predicted in a worker thread
+    big = server.client.post("/v1/models/credit:predict", json={"instances": many, "probabilities": True}).json()
+    small = server.client.post("/v1/models/credit:predict", json={"instances": rows, "probabilities": True}).json()
+    assert big["predictions"] == small["predictions"] * 14
+    assert big["probabilities"] == small["probabilities"] * 14
+
+
+def test_failed_predictions_are_counted_under_the_predict_route(server: Server, rows: list[dict[str, object]]) -> None:
+    c = server.client
+    bad = [dict(rows[0], age="forty")]
+    assert c.post("/v1/models/credit:predict", json={"instances": bad}).status_code == 422
+    assert c.post("/v1/models/nope:predict", json={"instances": rows[:1]}).status_code == 404
+    text = c.get("/metrics").text
+    route = 'endpoint="/v1/models/{name}:predict"'
+    assert f'forgeml_requests_total{{{route},model="credit",status="422",version="1"}}' in text
+    assert f'forgeml_requests_total{{{route},model="",status="404",version=""}}' in text

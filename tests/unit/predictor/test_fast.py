@@ -183,3 +183,25 @@ def test_unknown_step_falls_back_to_predict_raw() -> None:
     assert not slow.compiled and "no compiled form" in slow.fallback_reason
     rows = _messy_rows()
     np.testing.assert_allclose(slow.predict_raw(rows), fast.predict_raw(rows), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("objective", "classes"), [("binary", 2), ("multiclass", 3), ("regression", 0)])
+def test_direct_booster_call_equals_booster_predict(objective: str, classes: int) -> None:
+    import lightgbm as lgb
+    import scipy.sparse as sp
+
+    from forgeml.predictor._fast import _booster_predict
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    y = rng.integers(0, classes, 300) if classes else X[:, 0] * 2 + rng.normal(size=300)
+    params = {"objective": objective, "verbose": -1, "num_threads": 1, **({"num_class": 3} if classes == 3 else {})}
+    booster = lgb.train(params, lgb.Dataset(np.nan_to_num(X), y), num_boost_round=20)
+    predict = _booster_predict(booster, 12)
+    assert predict is not None
+    for data in (X, X[:1], np.asfortranarray(X[:7]), X[:, :5][::2], X.astype(np.float32), sp.csr_matrix(X[:9])):
+        want = booster.predict(data, num_iteration=12, num_threads=1)
+        got = predict(data)
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got, want)

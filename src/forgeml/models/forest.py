@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
 
-from forgeml.models._base import Matrix, Model, TaskInfo, time_left
+from forgeml.models._base import Matrix, TaskInfo, time_left
 from forgeml.models._registry import register
-from forgeml.models._skops_io import load_skops, save_skops
+from forgeml.models._sklearn import SklearnModel
 from forgeml.space import Categorical, Int, SearchSpace
 
-_FILE = "forest.skops"
 _CHUNK = 50
 
 _SPACE = SearchSpace(
@@ -29,13 +27,15 @@ _SPACE = SearchSpace(
 )
 
 
-class _Forest(Model):
+class _Forest(SklearnModel):
     """Shared fitting for the sklearn forests: trees grown in chunks until done or out of time.
 
     Missing values (NaN) are handled natively by scikit-learn's trees (>= 1.6 for extra trees):
     each split learns which side missing values go to. Categorical codes are used as numbers.
     ``max_features="auto"`` means ``"sqrt"`` for classification and ``1.0`` for regression.
     """
+
+    skops_file = "forest.skops"
 
     encoding = "native"
     accepts_sparse = True
@@ -89,17 +89,8 @@ class _Forest(Model):
                 chunk = max(1, min(_CHUNK, int(left / per_tree)))
         self._est = est
 
-    def _predict(self, X: Matrix, task: TaskInfo) -> np.ndarray:
-        if task.is_classification:
-            return np.asarray(self._est.predict_proba(X))
-        return np.asarray(self._est.predict(X))
-
-    def _save(self, directory: Path) -> None:
-        save_skops(self._est, directory / _FILE)
-
-    def _load(self, directory: Path) -> None:
-        cls = self._classifier if self._inner_task.is_classification else self._regressor
-        self._est = load_skops(directory / _FILE, cls)
+    def _estimator_types(self) -> tuple[type, ...]:
+        return (self._classifier if self._inner_task.is_classification else self._regressor,)
 
     @classmethod
     def estimate_memory(cls, n_rows: int, n_cols: int, params: Mapping[str, Any], task: TaskInfo) -> int:

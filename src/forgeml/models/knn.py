@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-from forgeml.models._base import Matrix, Model, TaskInfo
+from forgeml.models._base import Matrix, TaskInfo
 from forgeml.models._registry import register
-from forgeml.models._skops_io import load_skops, save_skops
+from forgeml.models._sklearn import SklearnModel
 from forgeml.space import Categorical, Int, SearchSpace
-
-_FILE = "knn.skops"
 
 
 @register
-class KNNModel(Model):
+class KNNModel(SklearnModel):
     """k-nearest neighbours: class shares (or mean value) among the ``n_neighbors`` closest rows.
 
     Accepts scipy CSR input (searched by brute force). ``n_neighbors`` is clipped to the number
@@ -33,6 +30,7 @@ class KNNModel(Model):
     """
 
     family = "knn"
+    skops_file = "knn.skops"
     encoding = "dense"
     relative_cost = 0.2
     accepts_sparse = True
@@ -69,16 +67,8 @@ class KNNModel(Model):
         est = cls(n_neighbors=k, weights=p["weights"], p=p["p"], algorithm=algorithm, n_jobs=self.n_threads)
         self._est = est.fit(X, y)
 
-    def _predict(self, X: Matrix, task: TaskInfo) -> np.ndarray:
-        if task.is_classification:
-            return np.asarray(self._est.predict_proba(X))
-        return np.asarray(self._est.predict(X))
-
-    def _save(self, directory: Path) -> None:
-        save_skops(self._est, directory / _FILE)
-
-    def _load(self, directory: Path) -> None:
-        self._est = load_skops(directory / _FILE, (KNeighborsClassifier, KNeighborsRegressor))
+    def _estimator_types(self) -> tuple[type, ...]:
+        return (KNeighborsClassifier, KNeighborsRegressor)
 
     @classmethod
     def estimate_memory(cls, n_rows: int, n_cols: int, params: Mapping[str, Any], task: TaskInfo) -> int:

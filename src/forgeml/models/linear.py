@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,17 +12,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from forgeml.errors import check_param
-from forgeml.models._base import Matrix, Model, TaskInfo
+from forgeml.models._base import Matrix, TaskInfo
 from forgeml.models._registry import register
-from forgeml.models._skops_io import load_skops, save_skops
+from forgeml.models._sklearn import SklearnModel
 from forgeml.space import Float, SearchSpace
 
-_FILE = "linear.skops"
 _SAGA_ROWS = 50_000
 
 
 @register
-class LinearModel(Model):
+class LinearModel(SklearnModel):
     """L2-regularised linear model on the dense (imputed, scaled, one-hot) encoding.
 
     One hyper-parameter, ``alpha``, the regularisation strength: ``Ridge(alpha=alpha)`` for
@@ -39,6 +37,7 @@ class LinearModel(Model):
     """
 
     family = "linear"
+    skops_file = "linear.skops"
     encoding = "dense"
     relative_cost = 0.1
     accepts_sparse = True
@@ -76,16 +75,8 @@ class LinearModel(Model):
             est.fit(X, y)
         self._est = est
 
-    def _predict(self, X: Matrix, task: TaskInfo) -> np.ndarray:
-        if task.is_classification:
-            return np.asarray(self._est.predict_proba(X))
-        return np.asarray(self._est.predict(X))
-
-    def _save(self, directory: Path) -> None:
-        save_skops(self._est, directory / _FILE)
-
-    def _load(self, directory: Path) -> None:
-        self._est = load_skops(directory / _FILE, (LogisticRegression, Ridge))
+    def _estimator_types(self) -> tuple[type, ...]:
+        return (LogisticRegression, Ridge)
 
     @classmethod
     def estimate_memory(cls, n_rows: int, n_cols: int, params: Mapping[str, Any], task: TaskInfo) -> int:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psutil
+from peers.runners._runner import jsonable  # one definition, shared with the peers harness
 
 FRAMEWORKS = ("forgeml", "hgb")
 DEFAULT_DATASETS_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -292,18 +293,18 @@ def worker_forgeml(split: Split, time_limit: float, seed: int, out: dict[str, An
         peak_mb=max(fit_mem.peak_mb, pred_mem.peak_mb),
         fit_peak_mb=fit_mem.peak_mb,
         predict_peak_mb=pred_mem.peak_mb,
-        forgeml_fit_seconds=_jsonable(info.get("fit_seconds")),
-        cv_score=_jsonable(info.get("cv_score")),
-        trials=_jsonable(info.get("trials")),
+        forgeml_fit_seconds=jsonable(info.get("fit_seconds")),
+        cv_score=jsonable(info.get("cv_score")),
+        trials=jsonable(info.get("trials")),
     )
     with contextlib.suppress(Exception):
         lb = automl.leaderboard()
         out["leaderboard_rows"] = len(lb)
-        out["leaderboard_head"] = _jsonable(lb.head(5).to_dict(orient="records"))
+        out["leaderboard_head"] = jsonable(lb.head(5).to_dict(orient="records"))
         if "status" in lb.columns:
             bad = lb[lb["status"].astype(str) != "complete"]
             keep = [c for c in ("model", "family", "status", "fit_seconds", "note") if c in bad.columns]
-            out["not_complete_trials"] = _jsonable(bad[keep].to_dict(orient="records"))
+            out["not_complete_trials"] = jsonable(bad[keep].to_dict(orient="records"))
 
 
 def worker_hgb(split: Split, seed: int) -> dict[str, Any]:
@@ -346,21 +347,6 @@ def worker_hgb(split: Split, seed: int) -> dict[str, Any]:
     return out
 
 
-def _jsonable(value: Any) -> Any:
-    """Make numpy scalars, NaN and nested containers JSON-safe."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
 def run_worker(args: argparse.Namespace) -> int:
     """Entry point of the child process: write one JSON object to ``--result-file``."""
     result: dict[str, Any] = {"ok": False}
@@ -375,7 +361,7 @@ def run_worker(args: argparse.Namespace) -> int:
     except BaseException as err:  # report everything, including KeyboardInterrupt / SystemExit
         result["error"] = f"{type(err).__name__}: {err}".strip()[:2000]
         result["traceback"] = traceback.format_exc()[-4000:]
-    Path(args.result_file).write_text(json.dumps(_jsonable(result)), encoding="utf-8")
+    Path(args.result_file).write_text(json.dumps(jsonable(result)), encoding="utf-8")
     return 0 if result["ok"] else 1
 
 
@@ -616,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
                 for r in new:
                     print(one_line(r), flush=True)
             for r in new:
-                fh.write(json.dumps(_jsonable(r)) + "\n")
+                fh.write(json.dumps(jsonable(r)) + "\n")
             fh.flush()
             rows.extend(new)
     print()

@@ -21,9 +21,11 @@ from forgeml.errors import (
     SchemaError,
     TargetError,
 )
-from forgeml.evaluation import evaluate
+from forgeml.evaluation import evaluate, explain
+from forgeml.governance import erase_subject
 from forgeml.metrics import Scorer, make_scorer
 from forgeml.registry import load
+from forgeml.retraining import retrain, rollback
 
 __all__ = [
     "AutoClassifier",
@@ -43,7 +45,11 @@ __all__ = [
     "Scorer",
     "TargetError",
     "__version__",
+    "erase_subject",
     "evaluate",
+    "explain",
     "load",
     "make_scorer",
+    "retrain",
+    "rollback",
 ]

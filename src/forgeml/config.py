@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from forgeml.errors import ConfigError, check_param
 
-__all__ = ["ROLES", "RunConfig", "Settings", "parse_duration", "parse_memory"]
+__all__ = ["ROLES", "RunConfig", "Settings", "parse_age", "parse_duration", "parse_memory"]
 
 SearchKind = Literal["bayes", "random", "grid"]
 ROLES = ("numeric", "categorical", "boolean", "datetime", "text", "identifier", "drop")
@@ -27,6 +27,9 @@ DEFAULT_TIME_LIMIT = 60.0
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|hr)?\s*$", re.IGNORECASE)
 _UNITS = {None: 1.0, "s": 1.0, "sec": 1.0, "ms": 0.001, "m": 60.0, "min": 60.0, "h": 3600.0, "hr": 3600.0}
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$", re.IGNORECASE)
+_AGE_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
+_FOREVER = ("", "forever", "none", "off", "never")
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b?|b)?\s*$", re.IGNORECASE)
 
 
@@ -46,6 +49,29 @@ def parse_duration(value: str | float | int) -> float:
         unit = m.group(2).lower() if m.group(2) else None
         seconds = float(m.group(1)) * _UNITS[unit]
     check_param(seconds > 0, "time_limit", "a positive duration", value)
+    return seconds
+
+
+def parse_age(value: str | float | int | None, name: str = "retention") -> float | None:
+    """Parse a maximum age such as ``"90d"``, ``"2w"``, ``"12h"`` or seconds into seconds; ``None``,
+    ``"forever"``, ``"none"`` or ``"off"`` mean no limit (keep forever).
+
+    Example:
+        >>> parse_age("90d"), parse_age("forever")
+        (7776000.0, None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    elif str(value).strip().lower() in _FOREVER:
+        return None
+    else:
+        m = _AGE.match(str(value))
+        if not m:
+            raise ConfigError(f"'{name}' must look like 90d, 2w, 12h or forever, got {value!r}.")
+        seconds = float(m.group(1)) * _AGE_UNITS[m.group(2).lower()]
+    check_param(seconds > 0, name, "a positive age (or 'forever')", value)
     return seconds
 
 
@@ -74,6 +100,9 @@ class RunConfig:
 
     ``time_limit`` (seconds) bounds the whole call, refit and ensembling included. With
     ``max_trials`` and no ``time_limit`` the run is reproducible for a given ``seed``.
+    ``subject_column`` names the column identifying the person a row is about (kept out of the
+    features, kept in registered data so an erasure can find the rows); columns that look like
+    personal data are excluded from the features unless named in ``allow_pii``.
     """
 
     task: str | None = None
@@ -94,6 +123,8 @@ class RunConfig:
     prune: bool = True
     executor: Literal["process", "serial"] = "process"
     debug: bool = False
+    subject_column: str | None = None
+    allow_pii: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_param(self.task is None or self.task in TASKS, "task", f"one of {', '.join(TASKS)}", self.task)
@@ -128,6 +159,15 @@ class RunConfig:
         check_param(self.executor in ("process", "serial"), "executor", "one of process, serial", self.executor)
         for col, role in self.column_types.items():
             check_param(role in ROLES, f"column_types[{col!r}]", f"one of {', '.join(ROLES)}", role)
+        check_param(
+            self.subject_column is None or (isinstance(self.subject_column, str) and bool(self.subject_column)),
+            "subject_column",
+            "a column name",
+            self.subject_column,
+        )
+        check_param(
+            all(isinstance(c, str) and c for c in self.allow_pii), "allow_pii", "a list of column names", self.allow_pii
+        )
 
     @property
     def effective_time_limit(self) -> float | None:
@@ -150,6 +190,7 @@ class RunConfig:
         d["metric"] = m if m is None or isinstance(m, str) else getattr(m, "name", getattr(m, "__name__", "custom"))
         d["column_types"] = dict(self.column_types)
         d["families"] = list(self.families) if self.families else None
+        d["allow_pii"] = list(self.allow_pii)
         return d
 
 
@@ -167,7 +208,10 @@ class Settings:
     ``home`` is ``FORGEML_HOME`` (default ``~/.forgeml``); ``database_url`` is ``FORGEML_DATABASE_URL``
     (default: an SQLite file ``forgeml.db`` in ``home``; PostgreSQL as
     ``postgresql+psycopg://user@host/db``); artifacts live in ``home/artifacts``; ``actor`` is
-    ``FORGEML_ACTOR`` or the operating-system user name.
+    ``FORGEML_ACTOR`` or the operating-system user name. ``retention`` (seconds, from
+    ``FORGEML_RETENTION`` such as ``90d``; default None: keep forever) is the maximum age of prediction
+    logs and feedback, enforced by ``forgeml gc`` and the server. ``erasure_salt`` is
+    ``FORGEML_ERASURE_SALT`` (default: a random salt kept in ``home/erasure-salt``).
 
     Example:
         >>> s = Settings.from_env({"FORGEML_HOME": "/srv/forgeml", "FORGEML_ACTOR": "ana"})
@@ -179,12 +223,22 @@ class Settings:
     database_url: str
     artifact_root: Path
     actor: str
+    retention: float | None = None
+    erasure_salt: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read ``FORGEML_HOME``, ``FORGEML_DATABASE_URL`` and ``FORGEML_ACTOR`` (``os.environ`` by default)."""
+        """Read ``FORGEML_HOME``, ``FORGEML_DATABASE_URL``, ``FORGEML_ACTOR``, ``FORGEML_RETENTION`` and
+        ``FORGEML_ERASURE_SALT`` (``os.environ`` by default)."""
         env = os.environ if environ is None else environ
         home = Path(env.get("FORGEML_HOME") or Path.home() / ".forgeml").expanduser()
         url = env.get("FORGEML_DATABASE_URL") or f"sqlite:///{home / 'forgeml.db'}"
         actor = env.get("FORGEML_ACTOR") or _os_user()
-        return cls(home=home, database_url=url, artifact_root=home / "artifacts", actor=actor)
+        return cls(
+            home=home,
+            database_url=url,
+            artifact_root=home / "artifacts",
+            actor=actor,
+            retention=parse_age(env.get("FORGEML_RETENTION"), "FORGEML_RETENTION"),
+            erasure_salt=env.get("FORGEML_ERASURE_SALT") or None,
+        )

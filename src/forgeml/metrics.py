@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn import metrics as skm
 
 from forgeml.errors import ConfigError
@@ -74,9 +75,21 @@ class Scorer:
         return "maximize" if self.greater_is_better else "minimize"
 
 
+def _binary_auc(y_true: np.ndarray, p: np.ndarray) -> float:
+    """ROC AUC as the Mann-Whitney statistic with tied scores averaged: the same value as
+    ``roc_auc_score``, several times faster (the ensemble selector calls it thousands of times)."""
+    pos = np.asarray(y_true) == 1
+    n_pos = int(pos.sum())
+    n_neg = len(pos) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float(skm.roc_auc_score(y_true, p))  # sklearn's answer for one class (NaN and a warning)
+    ranks = rankdata(p)
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
 def _roc_auc(y_true: np.ndarray, p: np.ndarray) -> float:
     if p.ndim == 1:
-        return float(skm.roc_auc_score(y_true, p))
+        return _binary_auc(y_true, p)
     labels = np.arange(p.shape[1])
     return float(skm.roc_auc_score(y_true, p, multi_class="ovr", average="macro", labels=labels))
 

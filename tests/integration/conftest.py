@@ -1,20 +1,64 @@
 """Shared fixtures for the end-to-end tests: the shipped example, small synthetic tables, a CLI
-runner and one model folder trained through the CLI (shared by the predict/evaluate tests)."""
+runner, one model folder trained through the CLI (shared by the predict/evaluate tests), and the
+PostgreSQL test server (``FORGEML_TEST_POSTGRES_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``):
+tests that need it are skipped only when it is unreachable and ``CI`` is not set."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 CREDIT_G = ROOT / "examples" / "credit_g.csv.gz"
 FAST = ["--max-trials", "3", "--families", "lightgbm,linear"]
+PG_ADMIN_URL = os.environ.get("FORGEML_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+class PgServer:
+    """Creates fresh databases on the test server and drops them at the end of the session."""
+
+    def __init__(self) -> None:
+        self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self.created: list[str] = []
+
+    def create(self) -> str:
+        name = f"forgeml_test_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    server = PgServer()
+    try:
+        with server.admin.connect():
+            pass
+    except OperationalError as err:
+        server.admin.dispose()
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is unreachable and CI is set: {err}")
+        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is unreachable (set CI to make this a failure)")
+    yield server
+    server.drop_all()
 
 
 @pytest.fixture(scope="session")

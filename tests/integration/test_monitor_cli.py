@@ -109,3 +109,48 @@ def test_bad_data_files(runner: CliRunner, model: Path, tmp_path: Path, user_err
     pd.DataFrame({"x1": [1.0, 2.0]}).to_csv(lacking, index=False)
     user_error(runner.invoke(app, ["monitor", str(model), "--data", str(lacking)]), "x2", "color")
     user_error(runner.invoke(app, ["monitor", str(model), "--data", str(lacking), "--psi", "0"]), "psi")
+
+
+def test_live_form_reads_the_store_table_html_and_errors(
+    runner: CliRunner, model: Path, binary: Callable[..., pd.DataFrame], tmp_path: Path, user_error
+) -> None:
+    from forgeml.config import Settings
+    from forgeml.monitoring import LiveMonitor, MonitoredVersion
+    from forgeml.predictor import load_predictor
+    from forgeml.store import Store, close_default_stores
+
+    home = tmp_path / "home"
+    env = {"FORGEML_HOME": str(home)}
+    store = Store.open(Settings.from_env(env))
+    predictor = load_predictor(model)
+    served = MonitoredVersion("churn", 0, predictor, predictor.compile())
+    monitor = LiveMonitor(store=store)
+    path = _live(binary, tmp_path / "live.csv", shift=False)
+    live = pd.read_csv(path)
+    live["x1"] += 2.0
+    live.to_csv(path, index=False)
+    rows = live.to_dict("records")
+    monitor.record(served, rows, served.fast.predict_raw(rows))
+    monitor.flush()
+    store.close()
+    close_default_stores()
+
+    page = tmp_path / "live.html"
+    args = ["monitor", f"churn={model}", "--window", "24h", "--html", str(page)]
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "dataset drift: no" in result.stdout and "x1" in result.stdout
+    assert "roc_auc" in result.stdout and "CV estimate" in result.stdout
+    text = page.read_text()
+    assert "Live monitoring: churn version 0" in text and "http://" not in text and text.count("<svg") >= 4
+    payload = json.loads(runner.invoke(app, ["monitor", f"churn={model}", "--json"], env=env).stdout)
+    assert payload["drift"]["drifted_features"] == ["x1"] and payload["n_rows"] == 400
+    batch = json.loads(runner.invoke(app, ["monitor", str(model), "--data", str(path), "--json"]).stdout)
+    # under 1,000 rows the window keeps every value: the live verdicts are the batch ones, exactly
+    assert [(f["name"], f["statistic"], f["value"]) for f in payload["drift"]["features"]] == [
+        (f["name"], f["statistic"], f["value"]) for f in batch["features"]
+    ]
+    user_error(runner.invoke(app, ["monitor", f"churn={model}", "--window", "soon"], env=env), "--window", "soon")
+    user_error(runner.invoke(app, ["monitor", f"other={model}"], env=env), "no live traffic", "other")
+    user_error(runner.invoke(app, ["monitor", "nobody"], env=env), "nobody")
+    close_default_stores()

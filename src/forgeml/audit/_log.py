@@ -36,6 +36,12 @@ ACTIONS = (
     "alias.removed",
     "config.changed",
     "data.erased",
+    "subject.erased",
+    "retention.enforced",
+    "model.promoted",
+    "model.rejected",
+    "model.rolled_back",
+    "retrain.triggered",
 )
 
 

@@ -21,6 +21,10 @@ class AutoML:
     """Find the most accurate model for a table within a time budget.
 
     Settings live in the constructor (one place); ``fit`` takes the data and the target column.
+    ``subject_column`` names the column identifying the person each row is about: it is never a
+    feature and stays in data registered with the model, so ``forgeml erase`` can find a person's
+    rows. Columns that look like personal data (e-mail, phone, card number, national id, IP address,
+    name) are left out of the features and listed in the notes, unless named in ``allow_pii``.
 
     Example:
         >>> from forgeml import AutoML
@@ -44,6 +48,8 @@ class AutoML:
         n_jobs: int | None = None,
         group_column: str | None = None,
         time_column: str | None = None,
+        subject_column: str | None = None,
+        allow_pii: Sequence[str] = (),
         column_types: Mapping[str, str] | None = None,
         families: Sequence[str] | None = None,
         feature_selection: str = "auto",
@@ -65,6 +71,8 @@ class AutoML:
             n_jobs=n_jobs,
             group_column=group_column,
             time_column=time_column,
+            subject_column=subject_column,
+            allow_pii=tuple(allow_pii),
             column_types=dict(column_types or {}),
             families=tuple(families) if families else None,
             feature_selection=feature_selection,  # type: ignore[arg-type]

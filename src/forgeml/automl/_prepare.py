@@ -45,6 +45,9 @@ def load_and_infer(
         column_types=config.column_types,
         group_column=config.group_column,
         time_column=config.time_column,
+        subject_column=config.subject_column,
+        allow_pii=config.allow_pii,
+        seed=config.seed,
     )
     frame, y, n_dropped = prepare_training(df, schema)
     if not schema.features:

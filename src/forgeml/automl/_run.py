@@ -38,6 +38,7 @@ from forgeml.search import (
 )
 
 MAX_CANDIDATES = 25
+_Choice = tuple[list["TrialRecord"], dict[int, float], float]  # candidates, member weights by index, CV score
 
 
 class _Progress:
@@ -101,13 +102,16 @@ def train(
             data_dir = Path(tmp) / "data"
             prep.data.save(data_dir)
             prep.timings["prepare"] = budget.elapsed()
-            records, feature_set = _search(prep, config, scorer, executor, budget, progress, str(data_dir))
-            prep.timings["search"] = budget.elapsed() - prep.timings["prepare"]
-            return _finish(
-                prep, config, scorer, executor, budget, progress, records, feature_set, str(data_dir), Path(tmp)
+            records, feature_set, choice = _search(prep, config, scorer, executor, budget, progress, str(data_dir))
+            prep.timings["search"] = budget.elapsed() - prep.timings["prepare"] - prep.timings.get("ensemble", 0.0)
+            predictor = _finish(
+                prep, config, scorer, executor, budget, progress, records, feature_set, choice, str(data_dir), Path(tmp)
             )
-    finally:
-        executor.shutdown()
+    except BaseException:
+        executor.abort()  # a bad input fails at once, not after the workers finish starting
+        raise
+    executor.shutdown()
+    return predictor
 
 
 def _search(
@@ -118,7 +122,7 @@ def _search(
     budget: Budget,
     progress: _Progress,
     data_dir: str,
-) -> tuple[list[TrialRecord], str | None]:
+) -> tuple[list[TrialRecord], str | None, _Choice | None]:
     progress.phase("searching models")
     text_heavy = bool(prep.schema.by_role("text"))
     selected = "selected" if "selected" in prep.data.column_sets else None
@@ -156,8 +160,31 @@ def _search(
         on_trial=progress.trial,
     )
     records = scheduler.run()
+    choice = _search_on(scheduler, records, prep, config, scorer, budget)
     prep.selection["applied"] = portfolio.feature_set == "selected"
-    return records, portfolio.feature_set
+    return scheduler.records, portfolio.feature_set, choice
+
+
+def _search_on(
+    scheduler: Scheduler, records: list[TrialRecord], prep: Prepared, config: RunConfig, scorer: Scorer, budget: Budget
+) -> _Choice | None:
+    """The reserve kept during the search is sized for refitting the best few trials; once the
+    ensemble is chosen it is usually smaller. When that frees a worthwhile share of the budget
+    (5%, at least 10 s), search on in it once, and the ensemble is chosen again at the end.
+    Returns the ensemble when it stands (no second round), else ``None``."""
+    if budget.limit is None or scheduler.exhausted or not any(r.status == "complete" for r in records):
+        return None
+    t0 = budget.elapsed()
+    choice = _choose_members(records, prep, config, scorer)
+    seconds = budget.elapsed() - t0
+    prep.timings["ensemble"] = seconds
+    candidates, weights, _ = choice
+    freed = scheduler.extend([candidates[i] for i in weights], seconds)
+    if freed < max(10.0, 0.05 * budget.limit):
+        return choice
+    prep.timings["search_on"] = freed
+    scheduler.run()
+    return None
 
 
 def _no_model_error(records: list[TrialRecord], budget: Budget) -> ForgeError:
@@ -176,9 +203,7 @@ def _no_model_error(records: list[TrialRecord], budget: Budget) -> ForgeError:
     return cls(f"no model could be trained. First reasons: {reasons}")
 
 
-def _choose_members(
-    records: list[TrialRecord], prep: Prepared, config: RunConfig, scorer: Scorer
-) -> tuple[list[TrialRecord], dict[int, float], float]:
+def _choose_members(records: list[TrialRecord], prep: Prepared, config: RunConfig, scorer: Scorer) -> _Choice:
     complete = sorted(
         (r for r in records if r.status == "complete"), key=lambda r: r.score, reverse=scorer.greater_is_better
     )[:MAX_CANDIDATES]
@@ -215,15 +240,18 @@ def _finish(
     progress: _Progress,
     records: list[TrialRecord],
     feature_set: str | None,
+    choice: _Choice | None,
     data_dir: str,
     tmp: Path,
 ) -> Predictor:
     if not any(r.status == "complete" for r in records):
         raise _no_model_error(records, budget)
     progress.phase("building the ensemble")
-    t0 = budget.elapsed()
-    candidates, weights, ens_score = _choose_members(records, prep, config, scorer)
-    prep.timings["ensemble"] = budget.elapsed() - t0
+    if choice is None:
+        t0 = budget.elapsed()
+        choice = _choose_members(records, prep, config, scorer)
+        prep.timings["ensemble"] = prep.timings.get("ensemble", 0.0) + budget.elapsed() - t0
+    candidates, weights, ens_score = choice
     progress.phase("refitting the ensemble on all rows")
     chosen = [(candidates[i], w) for i, w in weights.items()]
     t0 = budget.elapsed()

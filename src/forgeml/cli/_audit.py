@@ -1,4 +1,4 @@
-"""``forgeml audit log|verify`` and ``forgeml gc``."""
+"""``forgeml audit log|verify`` and ``forgeml gc`` (artifacts and retention)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from rich.table import Table
 from forgeml import audit
 from forgeml.cli._app import app, err, handles_errors, out
 from forgeml.cli._render import print_json
+from forgeml.governance import enforce_retention
 from forgeml.store import DEFAULT_GC_GRACE_S, default_store
 
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
@@ -77,11 +78,30 @@ def gc(
     grace: Annotated[
         float, typer.Option("--grace", help="Keep files younger than this many seconds (registrations in flight).")
     ] = DEFAULT_GC_GRACE_S,
+    retention: Annotated[
+        str | None,
+        typer.Option(
+            "--retention",
+            help="Also delete prediction logs, feedback and live windows older than this (90d, 2w, 12h); "
+            "default: FORGEML_RETENTION, unset = keep forever.",
+        ),
+    ] = None,
 ) -> None:
-    """Remove artifact files no registered version uses (deleted versions, crashed registrations)."""
-    report = default_store().gc(grace_seconds=grace)
+    """Remove artifact files no registered version uses (deleted versions, crashed registrations, erased
+    dataset content) and enforce the retention of prediction logs and feedback."""
+    store = default_store()
+    kept = enforce_retention(retention, store=store)
+    report = store.gc(grace_seconds=grace)
     r = report.removed
     out.print(
         f"kept {report.kept_versions} versions; removed {r.objects} objects ({r.bytes} bytes), "
         f"{r.temp_files} temporary files, {r.cache_folders} cached copies"
     )
+    if kept.max_age_s is None:
+        out.print("retention: none configured (prediction logs and feedback are kept forever)")
+    else:
+        out.print(
+            f"retention: deleted {kept.predictions_deleted} prediction log rows, {kept.feedback_deleted} feedback "
+            f"rows and {kept.live_windows_deleted} live windows older than {kept.cutoff}",
+            highlight=False,
+        )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from forgeml.automl import AutoML
 from forgeml.cli._app import app, handles_errors, out, setup_logging
@@ -52,6 +53,18 @@ def train(
     time_column: Annotated[
         str | None, typer.Option("--time-column", help="Validate on later rows than those trained on.")
     ] = None,
+    subject_id: Annotated[
+        str | None,
+        typer.Option(
+            "--subject-id",
+            help="Column naming the person each row is about: never a feature, kept in registered data for "
+            "'forgeml erase'.",
+        ),
+    ] = None,
+    allow_pii: Annotated[
+        list[str] | None,
+        typer.Option("--allow-pii", help="Use this column as a feature although it looks like personal data."),
+    ] = None,
     column: Annotated[
         list[str] | None,
         typer.Option(
@@ -89,6 +102,8 @@ def train(
             n_jobs=jobs,
             group_column=group_column,
             time_column=time_column,
+            subject_column=subject_id,
+            allow_pii=allow_pii or (),
             column_types=_column_types(column or []),
             families=[f.strip() for f in families.split(",") if f.strip()] if families else None,
             ensemble=not no_ensemble,
@@ -98,6 +113,7 @@ def train(
     version = register(path, name, data=data, alias=alias, config=automl.config) if name else None
     pred = automl.predictor
     board = automl.leaderboard()
+    pii = {c.name: c.reason for c in pred.schema.columns if c.role == "pii"}
     if as_json:
         print_json(
             out,
@@ -108,6 +124,8 @@ def train(
                 "metric": pred.metric,
                 "cv_score": pred.info["cv_score"],
                 "notes": list(pred.schema.notes),
+                "subject_column": pred.schema.subject_column,
+                "pii_columns": pii,
                 "trials": pred.info["trials"],
                 "leaderboard": board.to_dict("records"),
             },
@@ -117,7 +135,11 @@ def train(
         out.print(str(path))
         return
     for note in pred.schema.notes:
-        out.print(f"[dim]note:[/dim] {note}")
+        out.print(f"[dim]note:[/dim] {escape(note)}", highlight=False)
+    if pii:
+        out.print(f"[bold yellow]personal data kept out of the features:[/bold yellow] {', '.join(pii)}")
+    if pred.schema.subject_column:
+        out.print(f"[dim]subject id column:[/dim] {pred.schema.subject_column} (not a feature)")
     sel = pred.info.get("feature_selection", {})
     if sel.get("applied"):
         out.print(f"[dim]note:[/dim] feature selection dropped {', '.join(sel['proposed_drop'])}")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
 
 from forgeml.config import ROLES
+from forgeml.data._pii import detect_pii
 from forgeml.data._schema import ColumnSpec, Schema
 from forgeml.data._target import infer_target
 from forgeml.data._values import BOOL_TOKENS, date_candidates, kind_of, to_str_array
@@ -50,12 +51,18 @@ def infer_schema(
     column_types: Mapping[str, str] | None = None,
     group_column: str | None = None,
     time_column: str | None = None,
+    subject_column: str | None = None,
+    allow_pii: Collection[str] = (),
+    seed: int = 0,
 ) -> Schema:
     """Infer the task from ``target`` and a role for every other column.
 
     ``column_types`` overrides roles (``"drop"`` drops a column); ``group_column`` and
-    ``time_column`` are recorded and kept out of the features. Rows with a missing target are
-    kept here; :func:`prepare_training` drops them.
+    ``time_column`` are recorded and kept out of the features. ``subject_column`` (the id of the
+    person a row is about) gets role ``"subject"``: never a feature, optional at prediction time.
+    Columns that look like personal data (:func:`detect_pii`, sampled with ``seed``) get role
+    ``"pii"`` unless named in ``allow_pii``. Rows with a missing target are kept here;
+    :func:`prepare_training` drops them.
 
     Example:
         >>> df = pd.DataFrame({"id": range(4), "x": [1.5, 2.5, 3.5, 4.5], "y": ["a", "b", "a", "b"]})
@@ -74,6 +81,11 @@ def infer_schema(
         if col == target:
             raise ConfigError(f"'{arg}' must not be the target column, got {col!r}.")
         special[col] = arg.replace("_", " ")
+    _check_subject(df, target, subject_column, time_column, overrides)
+    allowed = _check_allowed(df, allow_pii)
+    pii = detect_pii(
+        df, [c for c in df.columns if _pii_candidate(c, target, special, subject_column, overrides)], seed=seed
+    )
     columns: list[ColumnSpec] = []
     notes: list[str] = []
     for name in df.columns:
@@ -81,9 +93,22 @@ def infer_schema(
             continue
         s = df[name]
         dtype = str(s.dtype)
+        if name == subject_column:
+            columns.append(ColumnSpec(name, "subject", dtype, "subject id: never a feature"))
+            continue
         if name in special:
             columns.append(ColumnSpec(name, "drop", dtype, special[name]))
             continue
+        if name in pii:
+            finding = pii[name]
+            if name not in allowed:
+                columns.append(ColumnSpec(name, "pii", dtype, finding.reason))
+                notes.append(
+                    f"excluded column '{name}' as {finding.reason}; to use it as a feature anyway, pass "
+                    f"allow_pii=['{name}'] (CLI: --allow-pii {name})"
+                )
+                continue
+            notes.append(f"column '{name}' looks like {finding.reason} but is allowed by allow_pii")
         if name in overrides:
             columns.append(ColumnSpec(name, overrides[name], dtype, "set by column_types"))
             continue
@@ -99,7 +124,40 @@ def infer_schema(
         notes.append(f"{n_missing} rows with a missing target will be dropped for training")
     if not any(c.is_feature for c in columns):
         notes.append("no usable feature columns: every column was dropped")
-    return Schema(tuple(columns), spec, group_column, time_column, tuple(notes))
+    return Schema(tuple(columns), spec, group_column, time_column, tuple(notes), subject_column)
+
+
+def _check_subject(
+    df: pd.DataFrame, target: str, subject: str | None, time_column: str | None, overrides: Mapping[str, str]
+) -> None:
+    if subject is None:
+        return
+    if subject not in df.columns:
+        raise ConfigError(f"'subject_column' must name a column of the data, got {subject!r}; columns: {_listing(df)}.")
+    if subject == target:
+        raise ConfigError(f"'subject_column' must not be the target column, got {subject!r}.")
+    if subject == time_column:
+        raise ConfigError(f"'subject_column' and 'time_column' must be different columns, both are {subject!r}.")
+    if subject in overrides:
+        raise ConfigError(
+            f"'column_types' sets a role for the subject id column {subject!r}, which is never a feature; "
+            "remove it from column_types."
+        )
+
+
+def _check_allowed(df: pd.DataFrame, allow_pii: Collection[str]) -> set[str]:
+    for col in allow_pii:
+        if col not in df.columns:
+            raise ConfigError(f"'allow_pii' names column {col!r}, which is not in the data; columns: {_listing(df)}.")
+    return set(allow_pii)
+
+
+def _pii_candidate(
+    name: str, target: str, special: Mapping[str, str], subject: str | None, overrides: Mapping[str, str]
+) -> bool:
+    """Columns the PII guard looks at: not the target, subject, group or time column, nor one already
+    dropped by column_types."""
+    return name not in (target, subject) and name not in special and overrides.get(name) not in ("drop", "identifier")
 
 
 def _str_columns(df: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 FEATURE_ROLES = ("numeric", "categorical", "boolean", "datetime", "text")
-DROPPED_ROLES = ("identifier", "constant", "drop")
+DROPPED_ROLES = ("identifier", "constant", "drop", "subject", "pii")
 
 Label = str | int | float | bool
 
@@ -65,6 +65,7 @@ class Schema:
     group_column: str | None = None
     time_column: str | None = None
     notes: tuple[str, ...] = field(default=())
+    subject_column: str | None = None  # names the person a row is about; never a feature
 
     @property
     def features(self) -> tuple[ColumnSpec, ...]:
@@ -109,4 +110,5 @@ class Schema:
             group_column=d.get("group_column"),
             time_column=d.get("time_column"),
             notes=tuple(d.get("notes", ())),
+            subject_column=d.get("subject_column"),
         )

@@ -27,11 +27,13 @@ def greedy_ensemble(
     *,
     rows: np.ndarray | None = None,
     rounds: int = 40,
+    patience: int = 10,
 ) -> EnsembleResult:
     """Add, one at a time and with replacement, the candidate that most improves the blend.
 
     The best prefix of the trajectory is kept, so the ensemble is never worse on these rows
-    than the best single candidate.
+    than the best single candidate. Selection stops early after ``patience`` rounds without a
+    better blend: on big data each round scores every candidate, and late gains are rare and tiny.
 
     Example:
         >>> from forgeml.metrics import get_scorer
@@ -58,6 +60,8 @@ def greedy_ensemble(
         if scorer.better(scores[pick], best_score):
             best_score, best_len = scores[pick], step
         if len(set(chosen)) == 1 and step > 3 and len(preds) == 1:
+            break
+        if step - best_len >= patience:
             break
     counts = Counter(chosen[:best_len])
     weights = {i: c / best_len for i, c in sorted(counts.items())}

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal, Self
 import numpy as np
 import scipy.sparse as sp
 
-from forgeml.errors import ConfigError, DataError, ModelFormatError, NotFittedError
+from forgeml.errors import ConfigError, DataError, ModelFormatError, NotFittedError, check_param
 from forgeml.space import SearchSpace
 
 Matrix = np.ndarray | sp.csr_matrix
@@ -69,6 +69,7 @@ class Model(ABC):
     relative_cost: ClassVar[float] = 1.0
     accepts_sparse: ClassVar[bool] = True
     iterative: ClassVar[bool] = False
+    can_continue: ClassVar[bool] = False  # boosters: continue_fit adds rounds to fitted trees
 
     def __init__(
         self,
@@ -154,6 +155,67 @@ class Model(ABC):
             full[:, self._present] = raw
             raw = full
         return raw
+
+    def continue_fit(
+        self,
+        X: Matrix,
+        y: np.ndarray,
+        *,
+        rounds: int,
+        categorical: Sequence[int] = (),
+        X_val: Matrix | None = None,
+        y_val: np.ndarray | None = None,
+        deadline: float | None = None,
+    ) -> Self:
+        """Add up to ``rounds`` boosting rounds fitted on ``X, y``, starting from this model's trees
+        (incremental retraining; boosters only, see ``can_continue``). With ``X_val, y_val`` the
+        new rounds stop early and the best prefix (at least one round) is kept. Rows of classes
+        this model was not trained on are dropped; ``X`` must have the columns it was fitted on."""
+        if not self.fitted_:
+            raise NotFittedError(f"{self.family} model is not fitted; fit it before continuing training.")
+        if not self.can_continue or self._constant:
+            raise ConfigError(f"{self.family} models cannot continue training from their trees; refit them instead.")
+        check_param(isinstance(rounds, int) and rounds >= 1, "rounds", "an integer >= 1", rounds)
+        y = np.asarray(y)
+        if X.shape[0] != y.shape[0]:
+            raise DataError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
+        start = time.perf_counter()
+        X, y = self._known_rows(X, y)
+        if X_val is not None and y_val is not None:
+            X_val, y_val = self._known_rows(X_val, np.asarray(y_val))
+            X_val, y_val = (None, None) if len(y_val) == 0 else (X_val, y_val)
+        if X.shape[0] == 0:
+            raise DataError(f"no rows to continue the {self.family} model on (none has a class it knows).")
+        if not self.accepts_sparse and sp.issparse(X):
+            X = X.toarray()
+            X_val = X_val.toarray() if X_val is not None and sp.issparse(X_val) else X_val
+        self._continue(X, y, list(categorical), X_val, y_val, rounds, deadline)
+        self.fit_seconds_ += time.perf_counter() - start
+        return self
+
+    def _known_rows(self, X: Matrix, y: np.ndarray) -> tuple[Matrix, np.ndarray]:
+        """Rows whose class the fitted model knows, with ``y`` in its inner class codes."""
+        if not self.task.is_classification:
+            return X, y.astype(float)
+        codes = y.astype(int)
+        present = self._present if self._present is not None else np.arange(self.task.n_classes)
+        lookup = np.full(max(self.task.n_classes, int(codes.max(initial=0)) + 1), -1)
+        lookup[present] = np.arange(len(present))
+        inner = lookup[codes]
+        keep = inner >= 0
+        return (X, inner) if keep.all() else (X[keep], inner[keep])
+
+    def _continue(
+        self,
+        X: Matrix,
+        y: np.ndarray,
+        categorical: list[int],
+        X_val: Matrix | None,
+        y_val: np.ndarray | None,
+        rounds: int,
+        deadline: float | None,
+    ) -> None:
+        raise ConfigError(f"{self.family} models cannot continue training from their trees; refit them instead.")
 
     def save(self, directory: str | Path) -> None:
         """Write this fitted model into ``directory`` (created) in its native format."""

@@ -9,6 +9,7 @@ from typing import Any
 import catboost as cb
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from forgeml.errors import ModelFormatError
 from forgeml.models._base import Matrix, Model, TaskInfo, time_left, valid_rows
@@ -57,6 +58,7 @@ class CatBoostModel(Model):
     relative_cost = 3.0
     accepts_sparse = False
     iterative = True
+    can_continue = True
     space = SearchSpace(
         {
             "learning_rate": Float(0.01, 0.3, default=0.05, log=True),
@@ -129,6 +131,51 @@ class CatBoostModel(Model):
         if task.is_classification:
             return np.asarray(self._model.predict_proba(df))
         return np.asarray(self._model.predict(df))
+
+    def contributions(self, X: Matrix) -> np.ndarray:
+        """Exact SHAP values in the raw (margin) space: CatBoost's ``ShapValues`` feature importance.
+
+        Shape ``(rows, features + 1)``, or ``(rows, features + 1, classes)`` for a multiclass fit;
+        the last feature slot is the expected value, and each row sums to the ``RawFormulaVal``
+        prediction (log-odds for classes, the value for regression). Classes are those present at fit.
+
+        Example:
+            >>> import numpy as np
+            >>> X = np.random.default_rng(0).normal(size=(60, 3)); y = X[:, 0]
+            >>> m = CatBoostModel(TaskInfo("regression"), {"max_rounds": 20}).fit(X, y)
+            >>> bool(np.allclose(m.contributions(X).sum(axis=1), m.predict(X)))
+            True
+        """
+        cats = self._model.get_cat_feature_indices()
+        pool = cb.Pool(_frame(X.toarray() if sp.issparse(X) else X, cats), cat_features=cats or None)
+        out = np.asarray(self._model.get_feature_importance(pool, type="ShapValues"), dtype=float)
+        return out.transpose(0, 2, 1) if out.ndim == 3 else out
+
+    def _continue(
+        self,
+        X: Matrix,
+        y: np.ndarray,
+        categorical: list[int],
+        X_val: Matrix | None,
+        y_val: np.ndarray | None,
+        rounds: int,
+        deadline: float | None,
+    ) -> None:
+        """More trees from the kept ones (``fit(init_model=...)``); the best prefix is kept."""
+        lr = {**self.space.starting_point(), **self.params}["learning_rate"]
+        cats = list(self._model.get_cat_feature_indices())
+        model = self._estimator(self._inner_task, rounds)
+        train = cb.Pool(_frame(X, cats), y, cat_features=cats or None)
+        kwargs: dict[str, Any] = {}
+        if X_val is not None:
+            kwargs = dict(
+                eval_set=cb.Pool(_frame(X_val, cats), y_val, cat_features=cats or None),
+                use_best_model=True,
+                early_stopping_rounds=patience(lr, self.params),
+            )
+        model.fit(train, init_model=self._model, callbacks=[_DeadlineCallback(deadline)], **kwargs)
+        self.best_iteration_ = int(model.tree_count_)
+        self._model = model
 
     def _save(self, directory: Path) -> None:
         self._model.save_model(str(directory / _FILE), format="cbm")

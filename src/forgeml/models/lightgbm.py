@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import lightgbm as lgb
 import numpy as np
+import scipy.sparse as sp
 
 from forgeml.errors import ModelFormatError
 from forgeml.models._base import Matrix, Model, TaskInfo, time_left, valid_rows
@@ -46,6 +47,7 @@ class LightGBMModel(Model):
     relative_cost = 1.0
     accepts_sparse = True
     iterative = True
+    can_continue = True
     space = SearchSpace(
         {
             "learning_rate": Float(0.005, 0.3, default=0.05, log=True),
@@ -113,12 +115,29 @@ class LightGBMModel(Model):
         n_iterations: int | None,
     ) -> None:
         params = self._lgb_params(task)
-        cat: list[int] | Literal["auto"] = categorical or "auto"
-        train = lgb.Dataset(X, label=y, categorical_feature=cat, free_raw_data=True)
         if n_iterations is not None:
             X_val = y_val = None
         X_val, y_val = valid_rows(X_val, y_val)
         rounds = planned_rounds(params["learning_rate"], self.params, X_val is not None, n_iterations)
+        self._train(params, X, y, categorical, X_val, y_val, rounds, deadline, init=None)
+
+    def _train(
+        self,
+        params: dict[str, Any],
+        X: Matrix,
+        y: np.ndarray,
+        categorical: list[int],
+        X_val: Matrix | None,
+        y_val: np.ndarray | None,
+        rounds: int,
+        deadline: float | None,
+        init: lgb.Booster | None,
+    ) -> None:
+        """Boost ``rounds`` more rounds (from ``init``'s trees if given), early-stopped on the
+        validation rows; ``best_iteration_`` counts ``init``'s trees too."""
+        done = 0 if init is None else init.current_iteration()
+        cat: list[int] | Literal["auto"] = categorical or "auto"
+        train = lgb.Dataset(X, label=y, categorical_feature=cat, free_raw_data=True)
         callbacks = [_deadline_callback(deadline)]
         valid_sets = []
         history: dict[str, Any] = {}
@@ -130,13 +149,13 @@ class LightGBMModel(Model):
             params,
             train,
             num_boost_round=rounds,
+            init_model=init,
             valid_sets=valid_sets,
             valid_names=["val"] * len(valid_sets),
             callbacks=callbacks,
         )
         if history:
-            losses = next(iter(history["val"].values()))
-            self.best_iteration_ = int(np.argmin(losses)) + 1
+            self.best_iteration_ = done + int(np.argmin(next(iter(history["val"].values())))) + 1
         else:
             self.best_iteration_ = booster.current_iteration()
         self._booster = booster
@@ -144,6 +163,42 @@ class LightGBMModel(Model):
     def _predict(self, X: Matrix, task: TaskInfo) -> np.ndarray:
         out = self._booster.predict(X, num_iteration=self.best_iteration_)
         return np.asarray(out)
+
+    def contributions(self, X: Matrix) -> np.ndarray:
+        """Exact TreeSHAP values in the raw (margin) space: LightGBM's ``pred_contrib`` output.
+
+        Shape ``(rows, features + 1)``, or ``(rows, features + 1, classes)`` for a multiclass fit;
+        the last feature slot is the expected value (bias), and each row sums to the booster's raw
+        score (log-odds for classes, the value for regression). Classes are those present at fit.
+
+        Example:
+            >>> import numpy as np
+            >>> X = np.random.default_rng(0).normal(size=(60, 3)); y = X[:, 0]
+            >>> m = LightGBMModel(TaskInfo("regression"), {"max_rounds": 20}).fit(X, y)
+            >>> bool(np.allclose(m.contributions(X).sum(axis=1), m.predict(X)))
+            True
+        """
+        if sp.issparse(X):
+            X = X.toarray()
+        out = np.asarray(self._booster.predict(X, num_iteration=self.best_iteration_, pred_contrib=True), dtype=float)
+        per_row = int(self._booster.num_model_per_iteration())
+        if per_row == 1:
+            return out
+        return out.reshape(out.shape[0], per_row, -1).transpose(0, 2, 1)
+
+    def _continue(
+        self,
+        X: Matrix,
+        y: np.ndarray,
+        categorical: list[int],
+        X_val: Matrix | None,
+        y_val: np.ndarray | None,
+        rounds: int,
+        deadline: float | None,
+    ) -> None:
+        """More rounds from the kept trees (``lgb.train(init_model=...)``); the best prefix is kept."""
+        init = lgb.Booster(model_str=self._booster.model_to_string(num_iteration=self.best_iteration_))
+        self._train(self._lgb_params(self._inner_task), X, y, categorical, X_val, y_val, rounds, deadline, init=init)
 
     def _save(self, directory: Path) -> None:
         (directory / _FILE).write_text(self._booster.model_to_string(num_iteration=self.best_iteration_))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 import xgboost as xgb
 
 from forgeml.errors import ModelFormatError
@@ -48,6 +49,7 @@ class XGBoostModel(Model):
     relative_cost = 1.5
     accepts_sparse = False
     iterative = True
+    can_continue = True
     space = SearchSpace(
         {
             "learning_rate": Float(0.005, 0.3, default=0.1, log=True),
@@ -131,6 +133,56 @@ class XGBoostModel(Model):
 
     def _predict(self, X: Matrix, task: TaskInfo) -> np.ndarray:
         return np.asarray(self._booster.predict(self._matrix(X)))
+
+    def contributions(self, X: Matrix) -> np.ndarray:
+        """Exact TreeSHAP values in the raw (margin) space: XGBoost's ``pred_contribs`` output.
+
+        Shape ``(rows, features + 1)``, or ``(rows, features + 1, classes)`` for a multiclass fit;
+        the last feature slot is the bias, and each row sums to the booster's margin
+        (``output_margin=True``). Classes are those present at fit.
+
+        Example:
+            >>> import numpy as np
+            >>> X = np.random.default_rng(0).normal(size=(60, 3)); y = X[:, 0]
+            >>> m = XGBoostModel(TaskInfo("regression"), {"max_rounds": 20}).fit(X, y)
+            >>> bool(np.allclose(m.contributions(X).sum(axis=1), m.predict(X), atol=1e-5))
+            True
+        """
+        if sp.issparse(X):
+            X = X.toarray()
+        out = np.asarray(self._booster.predict(self._matrix(X), pred_contribs=True), dtype=float)
+        return out.transpose(0, 2, 1) if out.ndim == 3 else out
+
+    def _continue(
+        self,
+        X: Matrix,
+        y: np.ndarray,
+        categorical: list[int],
+        X_val: Matrix | None,
+        y_val: np.ndarray | None,
+        rounds: int,
+        deadline: float | None,
+    ) -> None:
+        """More rounds from the kept trees (``xgb.train(xgb_model=...)``); the best prefix is kept."""
+        params = self._xgb_params(self._inner_task)
+        done = int(self._booster.num_boosted_rounds())
+        evals = [] if X_val is None else [(self._matrix(X_val, y_val), "val")]
+        booster = xgb.train(
+            params,
+            self._matrix(X, y),
+            num_boost_round=rounds,
+            evals=evals,
+            early_stopping_rounds=patience(params["learning_rate"], self.params) if evals else None,
+            callbacks=[_DeadlineCallback(deadline)],
+            verbose_eval=False,
+            xgb_model=self._booster,
+        )
+        best = booster.attr("best_iteration") if evals else None
+        keep = booster.num_boosted_rounds() if best is None else max(done + 1, int(best) + 1)
+        if keep < booster.num_boosted_rounds():
+            booster = booster[:keep]
+        self.best_iteration_ = int(booster.num_boosted_rounds())
+        self._booster = booster
 
     def _save(self, directory: Path) -> None:
         self._booster.save_model(str(directory / _FILE))

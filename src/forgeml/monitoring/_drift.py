@@ -39,6 +39,7 @@ __all__ = [
     "DriftThresholds",
     "FeatureDrift",
     "chi_square_test",
+    "counts_drift",
     "feature_drift",
     "js_distance",
     "ks_test",
@@ -202,8 +203,25 @@ def feature_drift(profile: FeatureProfile, values: np.ndarray, thresholds: Drift
         >>> d.statistic, d.drifted
         ('ks', True)
     """
-    live_counts = profile.count(values)
-    n = len(values)
+    x = values if profile.kind == "categorical" else np.asarray(values, dtype=float)
+    sample = None if profile.kind == "categorical" else x[~np.isnan(x)]
+    return counts_drift(profile, profile.count(x), sample, thresholds)
+
+
+def counts_drift(
+    profile: FeatureProfile, live_counts: list[int], live_sample: np.ndarray | None, thresholds: DriftThresholds
+) -> FeatureDrift:
+    """As :func:`feature_drift`, from live counts on the profile's buckets (missing last) and, for
+    numeric features, a sample of the non-missing live values (all of them, or a uniform sample:
+    KS and Wasserstein are computed on it). This is how live windows are judged, from their sketch.
+
+    Example:
+        >>> from forgeml.data import profile_values
+        >>> ref = profile_values("c", "categorical", "categorical", np.array(["a", "b"] * 500, dtype=object))
+        >>> counts_drift(ref, [90, 10, 0, 0], None, DriftThresholds()).statistic
+        'chi_square'
+    """
+    n = int(sum(live_counts))
     ref_counts = profile.counts
     index = psi(ref_counts, live_counts)
     small = n < thresholds.small_sample
@@ -215,8 +233,7 @@ def feature_drift(profile: FeatureProfile, values: np.ndarray, thresholds: Drift
         else:
             statistic, value, thr = "jensenshannon", js_distance(ref_counts, live_counts), thresholds.jensenshannon
     else:
-        x = np.asarray(values, dtype=float)
-        ok = x[~np.isnan(x)]
+        ok = np.asarray(live_sample if live_sample is not None else [], dtype=float)
         sample = np.asarray(profile.sample, dtype=float)
         if ok.size == 0 or sample.size == 0 or (not small and thresholds.numeric_method == "psi"):
             statistic, value, thr = "psi", index, thresholds.psi

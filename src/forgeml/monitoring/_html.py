@@ -11,7 +11,7 @@ from forgeml.monitoring._drift import FeatureDrift
 if TYPE_CHECKING:
     from forgeml.monitoring._report import DriftReport
 
-_CSS = """
+CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:1em 0}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}.yes{color:#b00020;font-weight:bold}.no{color:#2e7d32}
@@ -59,7 +59,7 @@ def _row(f: FeatureDrift) -> str:
     )
 
 
-def _section(title: str, items: list[FeatureDrift]) -> str:
+def section(title: str, items: list[FeatureDrift]) -> str:
     if not items:
         return ""
     head = "".join(
@@ -89,6 +89,6 @@ def render_html(report: DriftReport) -> str:
     )
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-        f"<style>{_CSS}</style></head><body><h1>{title}</h1>{summary}"
-        f"{_section('Features', report.features)}{_section('Predictions', report.predictions)}</body></html>"
+        f"<style>{CSS}</style></head><body><h1>{title}</h1>{summary}"
+        f"{section('Features', report.features)}{section('Predictions', report.predictions)}</body></html>"
     )

@@ -423,11 +423,17 @@ class FastPredictor:
             >>> fast.predict_raw([{"x": 1.0, "c": "a"}]).shape    # doctest: +SKIP
             (1, 2)
         """
+        return self.predict_raw_with_columns(rows)[0]
+
+    def predict_raw_with_columns(self, rows: Rows) -> tuple[np.ndarray, Columns]:
+        """``predict_raw`` and the typed columns it read (see :meth:`columns`), so that a caller
+        that also needs them (the live monitor) does not coerce the rows a second time."""
+        cols = self.columns(rows)  # same validation and messages on both paths
         if not self.compiled:
-            cols = self.columns(rows)  # same validation and messages on the slow path
             frame = pd.DataFrame({name: cols[name] for name, _ in self.features})
-            return self.predictor.predict_raw(frame)
-        mats = self.matrices(rows)
+            return self.predictor.predict_raw(frame), cols
+        n = len(rows)
+        mats = {enc: t(cols, n) for enc, t in self._transforms.items()}
         out: np.ndarray | None = None
         for enc, weight, subset, call in self._members:
             X = mats[enc]
@@ -437,7 +443,7 @@ class FastPredictor:
             out = p if out is None else out + p
         if out is None:
             raise ConfigError("this predictor has no members; nothing to predict with.")
-        return out
+        return out, cols
 
     def predict(self, rows: Rows) -> list[Any]:
         """Labels (classification) or values (regression) as plain Python values."""

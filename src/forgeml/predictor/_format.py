@@ -70,6 +70,7 @@ def save_predictor(predictor: Predictor, path: str | Path) -> Path:
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "task": predictor.task,
         "target": predictor.schema.target.name,
+        "subject_column": predictor.schema.subject_column,
         "metric": predictor.metric,
         "members": members,
         "pipelines": {enc: f"features/{enc}.json" for enc in predictor.pipelines},

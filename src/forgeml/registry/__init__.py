@@ -11,7 +11,7 @@ Example:
 """
 
 from forgeml.registry._aliases import alias_at, alias_history_of, remove_alias, set_alias
-from forgeml.registry._datasets import get_dataset, list_datasets, register_dataset
+from forgeml.registry._datasets import dataset_bytes, get_dataset, list_datasets, read_dataset, register_dataset
 from forgeml.registry._entities import AliasMove, DatasetVersion, ModelSummary, ModelVersion
 from forgeml.registry._models import (
     BEFORE_COMMIT_HOOKS,
@@ -35,6 +35,7 @@ __all__ = [
     "ModelVersion",
     "alias_at",
     "alias_history_of",
+    "dataset_bytes",
     "delete_version",
     "get_dataset",
     "get_version",
@@ -45,6 +46,7 @@ __all__ = [
     "load",
     "load_model",
     "parse_ref",
+    "read_dataset",
     "register",
     "register_dataset",
     "register_version",

@@ -10,10 +10,14 @@ Example:
     'customers@1'
     >>> register_dataset(df.copy(), "customers", store=store).ref   # same content: the same version
     'customers@1'
+    >>> read_dataset("customers", store=store).equals(df)           # the content is kept (Parquet)
+    True
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -22,13 +26,13 @@ import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 
 from forgeml.data import fingerprint, read_table
-from forgeml.errors import NotFoundError
+from forgeml.errors import IntegrityError, NotFoundError, SchemaError
 from forgeml.registry._common import check_name, loads, store_or_default
 from forgeml.registry._entities import DatasetVersion
 from forgeml.store import Store, append_audit, canonical_json, utc_now
 from forgeml.store.tables import datasets
 
-__all__ = ["get_dataset", "list_datasets", "register_dataset"]
+__all__ = ["dataset_bytes", "get_dataset", "list_datasets", "read_dataset", "register_dataset"]
 
 
 def _entity(row: Any) -> DatasetVersion:
@@ -42,7 +46,22 @@ def _entity(row: Any) -> DatasetVersion:
         source=row.source,
         created_at=row.created_at,
         created_by=row.created_by,
+        artifact_digest=getattr(row, "artifact_digest", None),
+        subject_column=getattr(row, "subject_column", None),
+        erased_at=getattr(row, "erased_at", None),
     )
+
+
+def dataset_bytes(df: pd.DataFrame) -> bytes:
+    """``df`` as Parquet bytes (the form dataset content is stored in), index dropped.
+
+    Example:
+        >>> dataset_bytes(pd.DataFrame({"x": [1]}))[:4]
+        b'PAR1'
+    """
+    buf = io.BytesIO()
+    df.reset_index(drop=True).to_parquet(buf, index=False)
+    return buf.getvalue()
 
 
 def _schema(df: pd.DataFrame, target: str | None) -> dict[str, Any]:
@@ -55,26 +74,44 @@ def register_dataset(
     *,
     source: str | None = None,
     target: str | None = None,
+    subject_column: str | None = None,
     store: Store | None = None,
 ) -> DatasetVersion:
     """Register ``data`` (a frame or a CSV / Parquet path) under ``name``; same content → same version.
 
     A new version is recorded with its sha256 fingerprint (``forgeml.data.fingerprint``), column
-    types, row count and source, and a ``dataset.registered`` audit entry, in one transaction.
+    types, row count and source, and a ``dataset.registered`` audit entry, in one transaction. The
+    content itself is kept as Parquet in the artifact store (read it back with :func:`read_dataset`),
+    so that retraining can reuse it and an erasure can find a person's rows by ``subject_column``.
     """
     check_name(name, "dataset name")
     st = store_or_default(store)
     if not isinstance(data, pd.DataFrame):
         source = source or str(data)
     df = read_table(data)
+    if subject_column is not None and subject_column not in df.columns:
+        raise SchemaError(
+            f"subject id column '{subject_column}' is not in dataset '{name}'; "
+            f"its columns are: {', '.join(map(str, df.columns))}."
+        )
     digest = fingerprint(df)
     existing = _find(st, name, digest)
-    if existing is not None:
+    if existing is not None and existing.artifact_digest is not None and existing.erased_at is None:
         return existing
+    content = st.artifacts.put_bytes(dataset_bytes(df))
     with st.write() as conn:
         again = _find_in(conn, name, digest)  # another process may have registered it meanwhile
-        if again is not None:
+        if again is not None and again.artifact_digest is not None and again.erased_at is None:
             return again
+        if again is not None:  # same content registered before content was kept, or erased: keep it now
+            conn.execute(
+                datasets.update()
+                .where(datasets.c.name == name, datasets.c.version == again.version)
+                .values(artifact_digest=content, erased_at=None, subject_column=subject_column or again.subject_column)
+            )
+            found = _find_in(conn, name, digest)
+            assert found is not None
+            return found
         last = conn.execute(select(func.max(datasets.c.version)).where(datasets.c.name == name)).scalar()
         row = {
             "name": name,
@@ -86,6 +123,9 @@ def register_dataset(
             "source": source,
             "created_at": utc_now(),
             "created_by": st.actor,
+            "artifact_digest": content,
+            "subject_column": subject_column,
+            "erased_at": None,
         }
         conn.execute(insert(datasets).values(**row))
         append_audit(
@@ -135,3 +175,35 @@ def get_dataset(name: str, version: int | None = None, *, store: Store | None = 
             f"registered: {', '.join(known) if known else 'none'}."
         )
     return found[-1]
+
+
+def read_dataset(name: str, version: int | None = None, *, store: Store | None = None) -> pd.DataFrame:
+    """The stored content of dataset ``name`` (the latest version when ``version`` is None), checked
+    against its sha256 before it is read.
+
+    Example:
+        >>> read_dataset("customers", 1, store=store).shape   # doctest: +SKIP
+        (3, 2)
+    """
+    st = store_or_default(store)
+    d = get_dataset(name, version, store=st)
+    if d.erased_at is not None:
+        raise NotFoundError(
+            f"dataset '{d.ref}' had its content destroyed by an erasure on {d.erased_at}; "
+            f"use a newer version of '{name}' (see `forgeml datasets list {name}`)."
+        )
+    if d.artifact_digest is None:
+        raise NotFoundError(
+            f"dataset '{d.ref}' was registered before forgeml kept dataset content; register the data again "
+            "to store it."
+        )
+    path = st.artifacts.object_path(d.artifact_digest)
+    if not path.is_file():
+        raise IntegrityError(f"dataset '{d.ref}': its content object '{path}' is missing from the artifact store.")
+    raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != d.artifact_digest:
+        raise IntegrityError(
+            f"dataset '{d.ref}': its content '{path}' does not match its recorded sha256; it was corrupted or "
+            "swapped and will not be read."
+        )
+    return pd.read_parquet(io.BytesIO(raw))

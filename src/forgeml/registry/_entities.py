@@ -27,6 +27,9 @@ class DatasetVersion:
     source: str | None
     created_at: str
     created_by: str
+    artifact_digest: str | None = None  # the stored Parquet content (None: registered before content was kept)
+    subject_column: str | None = None
+    erased_at: str | None = None  # content destroyed by an erasure
 
     @property
     def ref(self) -> str:
@@ -43,6 +46,9 @@ class DatasetVersion:
             "source": self.source,
             "created_at": self.created_at,
             "created_by": self.created_by,
+            "artifact_digest": self.artifact_digest,
+            "subject_column": self.subject_column,
+            "erased_at": self.erased_at,
         }
 
 

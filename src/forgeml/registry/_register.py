@@ -138,7 +138,11 @@ def _register_folder(
     if data is not None:
         used.append(
             register_dataset(
-                data, dataset_name or _dataset_name(data, name), target=manifest.get("target"), store=store
+                data,
+                dataset_name or _dataset_name(data, name),
+                target=manifest.get("target"),
+                subject_column=manifest.get("subject_column"),
+                store=store,
             )
         )
     lineage = _lineage(folder, config, used, store.actor)

@@ -35,6 +35,10 @@ class Executor(ABC):
     def shutdown(self) -> None:  # noqa: B027  (optional hook)
         """Release workers."""
 
+    def abort(self) -> None:
+        """Release workers at once, without waiting for them (the run failed; nothing is awaited)."""
+        self.shutdown()
+
     def __enter__(self) -> Executor:
         return self
 
@@ -101,6 +105,10 @@ class ProcessExecutor(Executor):
     def shutdown(self) -> None:
         # Running tasks are bounded by their deadlines; killing idle workers races loky's queue thread.
         self._pool.shutdown(wait=True, kill_workers=False)
+
+    def abort(self) -> None:
+        # A failed run: no result is awaited, so the workers (perhaps still importing) are ended now.
+        self._pool.shutdown(wait=False, kill_workers=True)
 
 
 def make_executor(kind: str, workers: int) -> Executor:

@@ -77,8 +77,12 @@ class Scheduler:
         self._active: dict[int, _Active] = {}
         self._pending: dict[Future[TaskResult], _Running] = {}
         self._exhausted = False
+        self._proposer_done = False
         self._skips_in_a_row = 0
         self._n_folds = len(data.folds)
+        # Once the final ensemble is known (see ``extend``), the reserve is sized for its members.
+        self._members: list[TrialRecord] | None = None
+        self._ensemble_seconds = 0.0
 
     # ---- main loop --------------------------------------------------------------------------
     def run(self) -> list[TrialRecord]:
@@ -92,6 +96,21 @@ class Scheduler:
         for act in list(self._active.values()):
             self._finish(act.record, "failed", f"stopped by the time limit after {len(act.record.fold_scores)} folds")
         return self.records
+
+    @property
+    def exhausted(self) -> bool:
+        """The proposer has nothing more to suggest."""
+        return self._proposer_done
+
+    def extend(self, members: list[TrialRecord], ensemble_seconds: float) -> float:
+        """Size the reserve for the refit of ``members`` (the ensemble chosen so far) plus one
+        newcomer, instead of the ``LIKELY_MEMBERS`` best trials; returns the search time this
+        frees. ``run`` again then searches on in it."""
+        self._members, self._ensemble_seconds = list(members), ensemble_seconds
+        self._update_reserve()
+        self._exhausted = self._proposer_done
+        self._skips_in_a_row = 0
+        return self.budget.search_left()
 
     def _wait(self) -> list[Future[TaskResult]]:
         futures = list(self._pending)
@@ -139,7 +158,7 @@ class Scheduler:
                 return None
             proposal = self.proposer.ask()
             if proposal is None:
-                self._exhausted = True
+                self._exhausted = self._proposer_done = True
                 return None
             record = self._new_record(proposal)
             too_big = self._memory_problem(record) or self._time_problem(record)
@@ -263,11 +282,14 @@ class Scheduler:
             key=lambda r: r.score,
             reverse=self.scorer.greater_is_better,
         )[:LIKELY_MEMBERS]
+        if self._members is not None:
+            newcomers = sorted((r for r in done if r not in self._members), key=lambda r: -r.mean_fold_fit_seconds)
+            done = self._members + newcomers[:1]
         k = self._n_folds
         # A refit sees k/(k-1) times the rows of a fold and 10% more rounds; members refit in parallel.
         each = [r.mean_fold_fit_seconds * k / max(1, k - 1) * 1.2 + 0.3 for r in done]  # + save and load
         refit = max(max(each, default=0.0), sum(each) / self.executor.max_workers)
-        self.budget.reserve = min(1.5 + refit, 0.35 * self.budget.limit)
+        self.budget.reserve = min(1.5 + self._ensemble_seconds + refit, 0.35 * self.budget.limit)
 
     # ---- safety nets ------------------------------------------------------------------------------
     def _enforce_limits(self) -> None:

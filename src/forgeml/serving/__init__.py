@@ -2,7 +2,10 @@
 
 KServe V1 rows (``POST /v1/models/{name}:predict``), the Open Inference Protocol V2
 (``/v2/health/*``, ``/v2/models/{name}[/versions/{v}]/infer``), Prometheus ``/metrics``, optional
-API keys and hot swap when a registry alias moves. ForgeError codes map to HTTP statuses in one
+API keys and hot swap when a registry alias moves. Live monitoring (on by default): prediction ids in
+responses, a prediction log and live-profile windows written by a background flusher, drift and
+performance gauges, ``POST /v1/models/{name}:feedback`` and shadow models (see
+:mod:`forgeml.monitoring`). ForgeError codes map to HTTP statuses in one
 table, :data:`STATUS`.
 
 Example:

@@ -19,14 +19,18 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from forgeml._version import __version__
-from forgeml.errors import ForgeError
-from forgeml.serving import _v1, _v2
+from forgeml.errors import ConfigError, ForgeError
+from forgeml.governance import retention_loop
+from forgeml.monitoring import LiveMonitor, MonitorConfig
+from forgeml.serving import _explain, _feedback, _v1, _v2
 from forgeml.serving._auth import ApiKeys, parse_keys
 from forgeml.serving._deps import label
 from forgeml.serving._errors import error_body, error_response
 from forgeml.serving._metrics import ServingMetrics
 from forgeml.serving._middleware import ServingMiddleware
+from forgeml.serving._monitoring import MonitorMetrics
 from forgeml.serving._pool import ModelPool
+from forgeml.store import Store
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "create_app"]
 
@@ -39,6 +43,9 @@ def create_app(
     api_keys: ApiKeys | str | Iterable[str] | None = None,
     poll_seconds: float = 2.0,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    monitor: MonitorConfig | bool = True,
+    shadows: Sequence[str] = (),
+    store: Store | None = None,
 ) -> FastAPI:
     """The serving app for ``models`` (folders, ``NAME=PATH`` or registry references).
 
@@ -46,23 +53,36 @@ def create_app(
     reads ``FORGEML_API_KEYS`` (unset: no authentication). Models are loaded at start-up; alias
     references are polled every ``poll_seconds`` and hot-swapped when they move.
 
+    ``monitor``: live monitoring (True: :class:`MonitorConfig` defaults; False: off, no prediction
+    ids, nothing logged) into ``store`` (a ``forgeml.store.Store``; default: the one the environment
+    names). ``shadows``: models that get a copy of a served model's traffic, named like it.
+
     Example:
         >>> app = create_app(["credit@champion"], poll_seconds=5)   # doctest: +SKIP
     """
+    if shadows and monitor is False:
+        raise ConfigError("shadow models get their traffic from the monitor; turn monitoring on to use --shadow.")
     metrics = ServingMetrics()
-    pool = ModelPool(models, metrics=metrics, poll_seconds=poll_seconds)
+    pool = ModelPool(models, metrics=metrics, poll_seconds=poll_seconds, shadows=shadows)
     keys = api_keys if isinstance(api_keys, ApiKeys) else parse_keys(api_keys)
+    live = _monitor(monitor, pool, metrics, store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(pool.load_all)
         watcher = asyncio.create_task(pool.watch())
+        flusher = await _start_monitor(live)
+        retention = asyncio.create_task(retention_loop(store))  # FORGEML_RETENTION, enforced hourly
         try:
             yield
         finally:
             watcher.cancel()
+            retention.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
+            await _stop_monitor(live, flusher)
 
     app = FastAPI(
         title="forgeml model server",
@@ -73,8 +93,11 @@ def create_app(
     app.state.pool = pool
     app.state.metrics = metrics
     app.state.api_keys = keys
+    app.state.monitor = live
     app.include_router(_v1.router)
+    app.include_router(_feedback.router)
     app.include_router(_v2.router)
+    app.include_router(_explain.router)
     _add_handlers(app)
 
     @app.get("/metrics", include_in_schema=False)
@@ -86,6 +109,54 @@ def create_app(
     app.add_middleware(_v1.PredictShortcut)  # inside the serving middleware (metrics, body limit)
     app.add_middleware(ServingMiddleware, metrics=metrics, max_body_bytes=max_body_bytes)
     return app
+
+
+def _monitor(
+    config: MonitorConfig | bool, pool: ModelPool, metrics: ServingMetrics, store: Store | None
+) -> LiveMonitor | None:
+    if config is False:
+        return None
+    cfg = config if isinstance(config, MonitorConfig) else MonitorConfig()
+
+    def shadow_of(name: str) -> Any:
+        shadow = pool.shadow(name)
+        return shadow.monitored if shadow is not None else None
+
+    return LiveMonitor(
+        cfg,
+        store=store,
+        listener=MonitorMetrics(metrics, window_seconds=cfg.window_seconds),
+        models=lambda: [m.monitored for m in pool.all()],
+        shadow_of=shadow_of,
+    )
+
+
+async def _start_monitor(live: LiveMonitor | None) -> asyncio.Task[None] | None:
+    """Open the store (migrating it), load the latest windows into the gauges, start the flusher."""
+    if live is None:
+        return None
+    try:
+        await asyncio.to_thread(lambda: live.store)
+    except ForgeError:
+        raise
+    except Exception as err:
+        raise ConfigError(
+            f"monitoring needs the metadata store and cannot open it: {err}. Set FORGEML_HOME or "
+            "FORGEML_DATABASE_URL, or serve with --no-monitor."
+        ) from err
+    await asyncio.to_thread(live.refresh)
+    return asyncio.create_task(live.run())
+
+
+async def _stop_monitor(live: LiveMonitor | None, flusher: asyncio.Task[None] | None) -> None:
+    """Stop the flusher and write what is still buffered (a clean shutdown loses nothing)."""
+    if live is None or flusher is None:
+        return
+    flusher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await flusher
+    with contextlib.suppress(Exception):  # logged by flush
+        await asyncio.to_thread(live.flush)
 
 
 def _validation_body(err: RequestValidationError) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 ``predictions`` equals ``decode_labels(raw.argmax(axis=1), target).tolist()`` (the class labels
 are decoded once, then indexed) and ``encode`` gives exactly the bytes ``JSONResponse`` would send
-for ``{"predictions", "model_name", "model_version"[, "probabilities"]}``.
+for ``{"predictions", "model_name", "model_version"[, "probabilities"][, "ids"]}``.
 
 Example:
     >>> codec = OutputCodec(predictor, "credit", "3")            # doctest: +SKIP
@@ -57,11 +57,13 @@ class OutputCodec:
         names = self.class_names
         return [dict(zip(names, map(float, r), strict=True)) for r in raw.tolist()]
 
-    def encode(self, raw: np.ndarray, probabilities: bool) -> bytes:
-        """The V1 predict response body."""
+    def encode(self, raw: np.ndarray, probabilities: bool, ids: list[str] | None = None) -> bytes:
+        """The V1 predict response body; ``ids`` (prediction ids, plain hex strings) when monitoring."""
         parts = [b'{"predictions":', dumps(self.predictions(raw)), self._meta]
         probas = self.probabilities(raw) if probabilities else None
         if probas is not None:
             parts += [b',"probabilities":', dumps(probas)]
+        if ids is not None:  # hex digits only: nothing to escape
+            parts += [b',"ids":["', '","'.join(ids).encode("ascii"), b'"]']
         parts.append(b"}")
         return b"".join(parts)

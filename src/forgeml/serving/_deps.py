@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
+from forgeml.monitoring import LiveMonitor
 from forgeml.serving._auth import ApiKeys
 from forgeml.serving._metrics import ServingMetrics
 from forgeml.serving._pool import LoadedModel, ModelPool
@@ -21,6 +22,12 @@ THREAD_ROWS = 256
 def pool_of(request: Request) -> ModelPool:
     pool: ModelPool = request.app.state.pool
     return pool
+
+
+def monitor_of(request: Request) -> LiveMonitor | None:
+    """The app's live monitor (None with monitoring off)."""
+    monitor: LiveMonitor | None = request.app.state.monitor
+    return monitor
 
 
 def _key(request: Request) -> str | None:
@@ -75,5 +82,23 @@ async def predict_rows(
     def run() -> tuple[list[Any], list[dict[str, float]] | None]:
         raw = model.fast.predict_raw(rows)
         return codec.predictions(raw), codec.probabilities(raw) if probabilities else None
+
+    return await run_rows(request, model, len(rows), run)
+
+
+async def predict_rows_logged(
+    request: Request, model: LoadedModel, rows: Sequence[Mapping[str, Any]], probabilities: bool
+) -> tuple[list[Any], list[dict[str, float]] | None, list[str] | None]:
+    """As :func:`predict_rows`, and the rows are handed to the monitor: also returns their
+    prediction ids (None with monitoring off)."""
+    codec, monitor, monitored = model.codec, monitor_of(request), model.monitored
+
+    def run() -> tuple[list[Any], list[dict[str, float]] | None, list[str] | None]:
+        if monitor is None:
+            raw, ids = model.fast.predict_raw(rows), None
+        else:
+            raw, columns = model.fast.predict_raw_with_columns(rows)
+            ids = monitor.record(monitored, rows, raw, columns)
+        return codec.predictions(raw), codec.probabilities(raw) if probabilities else None, ids
 
     return await run_rows(request, model, len(rows), run)

@@ -8,6 +8,10 @@ names; a new version is loaded and warmed in a worker thread, then swapped in by
 assignment. A request holds the :class:`LoadedModel` it started with, so in-flight requests finish
 on the old version and none fails or is dropped.
 
+Shadow models (``shadows``: the same source forms, named like the served model they shadow) are
+loaded, polled and swapped the same way but never answer a request: the monitor sends them a copy
+of the served model's rows off the hot path (see :mod:`forgeml.monitoring`).
+
 Example:
     >>> pool = ModelPool(["credit@champion"], metrics=ServingMetrics())   # doctest: +SKIP
     >>> pool.get("credit").version                                        # doctest: +SKIP
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from forgeml.errors import ConfigError, NotFoundError
+from forgeml.monitoring import MonitoredVersion
 from forgeml.predictor import FastPredictor, Predictor, load_predictor
 from forgeml.serving._codec import OutputCodec
 from forgeml.serving._metrics import ServingMetrics
@@ -88,6 +93,12 @@ class LoadedModel:
         """Labels, probabilities and response bytes for this version (built once)."""
         return OutputCodec(self.predictor, self.name, self.version)
 
+    @cached_property
+    def monitored(self) -> MonitoredVersion:
+        """This version for the monitor: registry versions as numbers, folders as version 0."""
+        version = int(self.version) if self.source.ref is not None else 0
+        return MonitoredVersion(self.name, version, self.predictor, self.fast)
+
     def describe(self) -> dict[str, Any]:
         schema = self.predictor.schema
         return {
@@ -144,6 +155,7 @@ class ModelPool:
         metrics: ServingMetrics,
         poll_seconds: float = 2.0,
         loader: Callable[[ModelSource, int | None], LoadedModel] = load_model,
+        shadows: Sequence[str] = (),
     ) -> None:
         if poll_seconds <= 0:
             raise ConfigError(f"'poll_seconds' must be a number > 0, got {poll_seconds!r}.")
@@ -152,10 +164,22 @@ class ModelPool:
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ConfigError(f"each served model needs its own name; repeated: {dupes}. Use NAME=PATH.")
+        self.shadow_sources = [parse_source(s) for s in shadows]
+        for shadow in self.shadow_sources:
+            if shadow.name not in names:
+                raise ConfigError(
+                    f"shadow model '{shadow.name}' shadows no served model; served: {', '.join(names)}. "
+                    "Give it the served model's name (NAME@ALIAS or NAME=FOLDER)."
+                )
+        shadow_names = [s.name for s in self.shadow_sources]
+        twice = sorted({n for n in shadow_names if shadow_names.count(n) > 1})
+        if twice:
+            raise ConfigError(f"each served model takes at most one shadow; repeated: {twice}.")
         self.metrics = metrics
         self.poll_seconds = poll_seconds
         self.loader = loader
         self._models: dict[str, LoadedModel] = {}
+        self._shadows: dict[str, LoadedModel] = {}
         self._lock = threading.Lock()
 
     # ---- reading ---------------------------------------------------------------------------------
@@ -171,17 +195,29 @@ class ModelPool:
     def all(self) -> list[LoadedModel]:
         return [self._models[n] for n in sorted(self._models)]
 
+    def shadow(self, name: str) -> LoadedModel | None:
+        """The shadow model of served model ``name``, if one is configured and loaded."""
+        return self._shadows.get(name)
+
     @property
     def ready(self) -> bool:
-        return len(self._models) == len(self.sources)
+        return len(self._models) == len(self.sources) and len(self._shadows) == len(self.shadow_sources)
 
     # ---- loading and swapping ----------------------------------------------------------------------
     def load_all(self) -> None:
         """Load every source (at start-up); a failure names the model and stops the server."""
         for source in self.sources:
             self._install(self.loader(source, None))
+        for source in self.shadow_sources:
+            self._install(self.loader(source, None), shadow=True)
 
-    def _install(self, model: LoadedModel) -> None:
+    def _install(self, model: LoadedModel, *, shadow: bool = False) -> None:
+        if shadow:
+            previous = self._shadows.get(model.name)
+            self._shadows[model.name] = model
+            if previous is not None and previous.version != model.version:
+                log.warning("model %s: shadow now version %s (was %s)", model.name, model.version, previous.version)
+            return
         with self._lock:
             previous = self._models.get(model.name)
             self._models[model.name] = model  # the swap: one reference assignment
@@ -200,16 +236,16 @@ class ModelPool:
     def check_once(self) -> list[str]:
         """Ask the registry where each followed alias points; load and swap moved ones. Returns swapped names."""
         swapped = []
-        for source in self.sources:
+        for source, shadow in [(s, False) for s in self.sources] + [(s, True) for s in self.shadow_sources]:
             if not source.follows_alias:
                 continue
             assert source.ref is not None
             try:
                 version = int(_registry().resolve_version(source.ref).version)
-                current = self._models.get(source.name)
+                current = (self._shadows if shadow else self._models).get(source.name)
                 if current is not None and current.version == str(version):
                     continue
-                self._install(self.loader(source, version))
+                self._install(self.loader(source, version), shadow=shadow)
                 swapped.append(source.name)
             except Exception as err:  # keep serving the current version; try again next poll
                 log.warning("model %s: cannot follow %s: %s", source.name, source.ref, err)
@@ -217,7 +253,7 @@ class ModelPool:
 
     async def watch(self) -> None:
         """Poll forever (run as a background task; cancelled at shutdown)."""
-        if not any(s.follows_alias for s in self.sources):
+        if not any(s.follows_alias for s in [*self.sources, *self.shadow_sources]):
             return
         while True:
             await asyncio.sleep(self.poll_seconds)

@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 __all__ = [
     "ModelInfo",
+    "V1FeedbackRequest",
+    "V1FeedbackResponse",
     "V1ModelList",
     "V1PredictRequest",
     "V1PredictResponse",
@@ -31,6 +33,26 @@ class V1PredictResponse(BaseModel):
     probabilities: list[dict[str, float]] | None = None
     model_name: str
     model_version: str
+    ids: list[str] | None = Field(
+        None,
+        description="One prediction id per row, in row order (32 hex digits), while the server monitors "
+        "(the default; absent with --no-monitor). Send them back with the true outcomes to :feedback.",
+    )
+
+
+class V1FeedbackRequest(BaseModel):
+    """True outcomes of earlier predictions: ``outcomes[i]`` is the true target value of ``ids[i]``."""
+
+    ids: list[str] = Field(..., min_length=1, examples=[["3f2a9c0e5b7d4e1a8c6b2d9f0e1a3b5c"]])
+    outcomes: list[Any] = Field(..., min_length=1, examples=[["good"]])
+
+
+class V1FeedbackResponse(BaseModel):
+    """``recorded``: outcomes for ids without feedback; ``updated``: outcomes replacing earlier ones."""
+
+    model_name: str
+    recorded: int
+    updated: int
 
 
 class ModelInfo(BaseModel):
@@ -71,3 +93,6 @@ class V2InferResponse(BaseModel):
     model_version: str
     id: str | None = None
     outputs: list[V2Tensor]
+    parameters: dict[str, Any] | None = Field(
+        None, description='{"ids": [one prediction id per row]} while the server monitors (see V1 predict).'
+    )

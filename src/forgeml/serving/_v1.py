@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from forgeml.serving._deps import check_key, label, pool_of, require_admin, require_predict, run_rows
+from forgeml.serving._deps import check_key, label, monitor_of, pool_of, require_admin, require_predict, run_rows
 from forgeml.serving._schemas import ModelInfo, V1ModelList, V1PredictRequest, V1PredictResponse
 
 router = APIRouter(prefix="/v1", tags=["KServe V1"])
@@ -104,18 +104,27 @@ class _RawRoute(APIRoute):
 
 async def predict(name: str, request: Request) -> Response:
     """Predict ``instances`` (one object per row). A bad or missing field gives 422 naming the
-    instance index and the field."""
+    instance index and the field. While the server monitors, the response has one prediction id
+    per row (``ids``) and the rows go to the monitor's buffer (no database write here)."""
     state = request.state
     state.endpoint = PREDICT
     check_key(request, "predict")
     model = pool_of(request).get(name)  # held for the whole request: a hot swap cannot change it
     state.model, state.version = model.name, model.version
     instances, probabilities = parse_predict_body(await request.body())
-    fast, codec = model.fast, model.codec
-    body = await run_rows(
-        request, model, len(instances), lambda: codec.encode(fast.predict_raw(instances), probabilities)
-    )
-    return Response(body, media_type="application/json")
+    fast, codec, monitor = model.fast, model.codec, monitor_of(request)
+    if monitor is None:
+        body = await run_rows(
+            request, model, len(instances), lambda: codec.encode(fast.predict_raw(instances), probabilities)
+        )
+        return Response(body, media_type="application/json")
+    monitored = model.monitored
+
+    def run() -> bytes:
+        raw, columns = fast.predict_raw_with_columns(instances)
+        return codec.encode(raw, probabilities, monitor.record(monitored, instances, raw, columns))
+
+    return Response(await run_rows(request, model, len(instances), run), media_type="application/json")
 
 
 router.add_api_route(

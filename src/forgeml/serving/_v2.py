@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from forgeml.errors import NotFoundError, SchemaError
-from forgeml.serving._deps import label, pool_of, predict_rows, require_predict
+from forgeml.serving._deps import label, pool_of, predict_rows_logged, require_predict
 from forgeml.serving._pool import LoadedModel
 from forgeml.serving._schemas import V2InferRequest, V2InferResponse
 
@@ -102,7 +102,7 @@ async def _infer(request: Request, model: LoadedModel, body: V2InferRequest) -> 
     wanted = {o.get("name") for o in body.outputs or []}
     cls = model.predictor.schema.target.is_classification
     probas = cls and (not wanted or "probabilities" in wanted)
-    predictions, probabilities = await predict_rows(request, model, rows, probas)
+    predictions, probabilities, ids = await predict_rows_logged(request, model, rows, probas)
     outputs: list[dict[str, Any]] = []
     if not wanted or "predictions" in wanted:
         dt = "BYTES" if cls else "FP64"
@@ -119,7 +119,9 @@ async def _infer(request: Request, model: LoadedModel, body: V2InferRequest) -> 
                 "parameters": {"classes": labels},
             }
         )
-    out = {"model_name": model.name, "model_version": model.version, "id": body.id, "outputs": outputs}
+    out: dict[str, Any] = {"model_name": model.name, "model_version": model.version, "id": body.id, "outputs": outputs}
+    if ids is not None:
+        out["parameters"] = {"ids": ids}
     return JSONResponse(out)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, select
 from forgeml.config import Settings
 from forgeml.store._artifacts import ArtifactStore, GcReport
 from forgeml.store._engine import is_postgres, make_engine, migrate, write_connection
-from forgeml.store.tables import model_versions
+from forgeml.store.tables import datasets, model_versions
 
 __all__ = ["DEFAULT_GC_GRACE_S", "Store", "StoreGcReport", "close_default_stores", "default_store"]
 
@@ -77,11 +77,18 @@ class Store:
             yield conn
 
     def gc(self, *, grace_seconds: float = DEFAULT_GC_GRACE_S, now: float | None = None) -> StoreGcReport:
-        """Remove artifacts no version references: those of deleted versions and orphans of crashed
-        registrations. Files younger than ``grace_seconds`` are kept, so a registration in flight is safe."""
+        """Remove artifacts nothing references: those of deleted versions and erased dataset content, and
+        orphans of crashed registrations. Files younger than ``grace_seconds`` are kept, so a registration
+        in flight is safe. Stored dataset content (one Parquet object per live dataset version) is kept."""
         with self.read() as conn:
             digests = list(conn.execute(select(model_versions.c.artifact_digest)).scalars())
-        keep = self.artifacts.referenced(digests)
+            data = conn.execute(
+                select(datasets.c.artifact_digest).where(
+                    datasets.c.artifact_digest.is_not(None), datasets.c.erased_at.is_(None)
+                )
+            ).scalars()
+            kept_data = {str(d) for d in data}
+        keep = self.artifacts.referenced(digests) | kept_data
         removed = self.artifacts.gc(keep, grace_seconds=grace_seconds, now=now)
         return StoreGcReport(kept_versions=len(digests), removed=removed)
 

@@ -29,9 +29,13 @@ __all__ = [
     "aliases",
     "audit_log",
     "datasets",
+    "erasures",
+    "feedback",
+    "live_profiles",
     "metadata",
     "model_versions",
     "models",
+    "prediction_log",
     "version_datasets",
 ]
 
@@ -40,6 +44,7 @@ metadata = MetaData()
 TIME = String(40)
 NAME = String(200)
 DIGEST = String(64)
+ID = String(36)
 
 datasets = Table(
     "datasets",
@@ -54,6 +59,9 @@ datasets = Table(
     Column("source", Text, nullable=True),
     Column("created_at", TIME, nullable=False),
     Column("created_by", NAME, nullable=False),
+    Column("artifact_digest", DIGEST, nullable=True),  # Parquet content in the artifact store
+    Column("subject_column", NAME, nullable=True),  # the column naming the person a row is about
+    Column("erased_at", TIME, nullable=True),  # content destroyed by an erasure (a newer version holds the rest)
     UniqueConstraint("name", "version", name="uq_datasets_name_version"),
     UniqueConstraint("name", "fingerprint", name="uq_datasets_name_fingerprint"),
 )
@@ -127,4 +135,63 @@ audit_log = Table(
     Column("prev_hash", DIGEST, nullable=False),
     Column("hash", DIGEST, nullable=False),
     Index("ix_audit_log_object", "object_type", "object_id"),
+)
+
+prediction_log = Table(
+    "prediction_log",
+    metadata,
+    Column("id", ID, primary_key=True),  # the prediction id returned to the caller (uuid4 hex)
+    Column("model_name", NAME, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", TIME, nullable=False),
+    Column("subject_id", Text, nullable=True),  # from the model's subject column, when the row carries it
+    Column("features_json", Text, nullable=True),  # the row as sent (None when input logging is off)
+    Column("prediction_json", Text, nullable=False),
+    Column("shadow_version", Integer, nullable=True),  # a shadow challenger's answer, never returned
+    Column("shadow_prediction_json", Text, nullable=True),
+    Index("ix_prediction_log_model_time", "model_name", "created_at"),
+    Index("ix_prediction_log_subject", "subject_id"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("prediction_id", ID, nullable=False),
+    Column("model_name", NAME, nullable=False),
+    Column("version", Integer, nullable=True),
+    Column("created_at", TIME, nullable=False),
+    Column("subject_id", Text, nullable=True),
+    Column("outcome_json", Text, nullable=False),
+    UniqueConstraint("prediction_id", name="uq_feedback_prediction"),
+    Index("ix_feedback_model_time", "model_name", "created_at"),
+    Index("ix_feedback_subject", "subject_id"),
+)
+
+live_profiles = Table(
+    "live_profiles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_name", NAME, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("window_start", TIME, nullable=False),
+    Column("window_end", TIME, nullable=False),
+    Column("n_rows", BigInteger, nullable=False),
+    Column("payload_json", Text, nullable=False),  # per-feature counts on the reference bins
+    Column("created_at", TIME, nullable=False),
+    Index("ix_live_profiles_model_time", "model_name", "window_start"),
+)
+
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject_hash", DIGEST, nullable=False),  # salted hash, never the raw id
+    Column("reason", Text, nullable=True),
+    Column("status", String(40), nullable=False),  # running | done
+    Column("started_at", TIME, nullable=False),
+    Column("finished_at", TIME, nullable=True),
+    Column("started_by", NAME, nullable=False),
+    Column("report_json", Text, nullable=False),
+    Index("ix_erasures_subject", "subject_hash"),
 )

@@ -8,65 +8,26 @@ the server is unreachable and ``CI`` is not set; in CI an unreachable server fai
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from _registry_helpers import env_for, small_frame
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import text
 
 import forgeml
 from forgeml.config import Settings
 from forgeml.store import Store, close_default_stores
 
-PG_ADMIN_URL = os.environ.get("FORGEML_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]
 
 
-class PgServer:
-    """Creates and drops databases on the test server."""
-
-    def __init__(self) -> None:
-        self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        self.created: list[str] = []
-
-    def create(self) -> str:
-        name = f"forgeml_test_{uuid.uuid4().hex[:12]}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
-        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-
-    def drop_all(self) -> None:
-        with self.admin.connect() as conn:
-            for name in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.admin.dispose()
-
-
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    server = PgServer()
-    try:
-        with server.admin.connect():
-            pass
-    except OperationalError as err:
-        server.admin.dispose()
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is unreachable and CI is set: {err}")
-        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is unreachable (set CI to make this a failure)")
-    yield server
-    server.drop_all()
-
-
-@pytest.fixture(scope="session")
-def pg_url(pg_server: PgServer) -> str:
+def pg_url(pg_server: Any) -> str:
     return pg_server.create()
 
 
@@ -102,7 +63,8 @@ def store(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store
         with st.write() as conn:
             conn.execute(
                 text(
-                    "TRUNCATE audit_log, alias_history, aliases, version_datasets, model_versions, models, datasets "
+                    "TRUNCATE audit_log, alias_history, aliases, version_datasets, model_versions, models, datasets, "
+                    "prediction_log, feedback, live_profiles, erasures "
                     "RESTART IDENTITY CASCADE"
                 )
             )

@@ -26,7 +26,7 @@ PER_PROCESS = 5
 def test_open_migrates_to_head_once(store: Store) -> None:
     with store.read() as conn:
         revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    assert revision == "0001"
+    assert revision == "0002"
     assert migrate(store.engine) is None  # already current: nothing to do
 
 

@@ -34,9 +34,13 @@ def test_public_api_is_pinned() -> None:
             "Scorer",
             "TargetError",
             "__version__",
+            "erase_subject",
             "evaluate",
+            "explain",
             "load",
             "make_scorer",
+            "retrain",
+            "rollback",
         ]
     )
     for name in forgeml.__all__:

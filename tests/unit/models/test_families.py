@@ -34,7 +34,7 @@ def test_family_contract(family: str, check: Any) -> None:
 
 def test_builtin_families_registered() -> None:
     assert sorted(available_families()) == sorted(
-        ["lightgbm", "xgboost", "catboost", "random_forest", "extra_trees", "linear", "knn"]
+        ["lightgbm", "xgboost", "catboost", "random_forest", "extra_trees", "linear", "knn", "mlp"]
     )
 
 
@@ -49,7 +49,7 @@ def _text_like(seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray]:
     return sp.csr_matrix(dense), y
 
 
-@pytest.mark.parametrize("family", ["linear", "knn", "lightgbm", "random_forest"])
+@pytest.mark.parametrize("family", ["linear", "knn", "lightgbm", "random_forest", "mlp"])
 def test_sparse_input_matches_dense(family: str) -> None:
     X, y = _text_like()
     cls = get_family(family)
@@ -151,9 +151,46 @@ def test_forest_memory_grows_with_trees_and_leaf_size() -> None:
         ("catboost", "depth", 4, 10),
         ("extra_trees", "n_estimators", 50, 500),
         ("knn", "n_neighbors", 5, 50),
+        ("mlp", "width", 32, 512),
     ],
 )
 def test_memory_estimate_grows_with_complexity(family: str, key: str, low: int, high: int) -> None:
     cls = get_family(family)
     task = TaskInfo("multiclass", 5)
     assert cls.estimate_memory(200_000, 50, {key: high}, task) > cls.estimate_memory(200_000, 50, {key: low}, task)
+
+
+def _blobs(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    return X, (X[:, 0] + 0.5 * X[:, 1] ** 2 + 0.8 * rng.normal(size=n) > 0.5).astype(int)
+
+
+def test_mlp_keeps_its_best_epoch_and_the_refit_trains_that_many() -> None:
+    X, y = _blobs()
+    mlp = get_family("mlp")
+    big = {"width": 256, "layers": 2}  # over-fits 400 noisy rows within a few dozen epochs
+    m = mlp(TaskInfo("binary", 2), big, seed=0).fit(X[:400], y[:400], X_val=X[400:], y_val=y[400:])
+    best = m.best_iteration_
+    assert best is not None and 1 <= best < 100  # stopped early on the validation rows
+    assert (m.predict(X[400:]).argmax(1) == y[400:]).mean() > 0.75
+    refit = mlp(TaskInfo("binary", 2), big, seed=0).fit(X, y, n_iterations=best)
+    assert refit.best_iteration_ == best and len(refit._est.loss_curve_) == best  # type: ignore[attr-defined]
+
+
+def test_mlp_stops_at_the_deadline() -> None:
+    X, y = _blobs()
+    m = get_family("mlp")(TaskInfo("binary", 2), {}, seed=0).fit(X, y, deadline=0.0)
+    assert m.best_iteration_ == 1
+
+
+def test_mlp_regression_is_trained_on_a_standardised_target_and_saves_its_scale(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 3))
+    y = 50_000 + 20_000 * X[:, 0] + 1_000 * rng.normal(size=500)  # a price-like scale
+    m = get_family("mlp")(TaskInfo("regression"), {"width": 32, "layers": 1}, seed=0)
+    m.fit(X[:400], y[:400], X_val=X[400:], y_val=y[400:])
+    pred = m.predict(X[400:])
+    assert np.sqrt(np.mean((pred - y[400:]) ** 2)) < 3_000  # the raw-scale target would not train
+    m.save(tmp_path / "m")
+    np.testing.assert_allclose(Model.load(tmp_path / "m").predict(X[400:]), pred)

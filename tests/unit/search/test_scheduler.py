@@ -136,3 +136,24 @@ def test_pruning_happens_in_search_phase(data: tuple[TrainingData, str]) -> None
     pruned = [r for r in records if r.status == "pruned"]
     assert pruned, "random search on three families should prune some poor trials"
     assert all(len(r.fold_scores) < 3 for r in pruned)
+
+
+def test_extend_sizes_the_reserve_for_the_chosen_ensemble_and_the_search_goes_on(
+    data: tuple[TrainingData, str],
+) -> None:
+    """During the search the reserve covers refitting the six best trials; once the ensemble is
+    known (one member here) it covers that member plus one newcomer, and the freed time is searched."""
+    sched = _scheduler(data, clock=FakeClock(0.0), limit=100.0, settings=SearchSettings(max_trials=8))
+    for i in range(6):  # six finished trials of 4 s a fold (3 folds)
+        scores = {0: 0.80 + i / 100, 1: 0.8, 2: 0.8}
+        sched.records.append(
+            TrialRecord(i, "linear", {}, "portfolio", status="complete", fold_scores=scores, fit_seconds=12.0)
+        )
+    sched._update_reserve()
+    # each refit: 4 s x 3/2 folds' rows x 1.2 + 0.3 = 7.5 s; six on one worker: 45 s, capped at 35% of 100 s
+    assert sched.budget.reserve == pytest.approx(35.0)
+    freed = sched.extend([sched.records[5]], ensemble_seconds=2.0)
+    assert sched.budget.reserve == pytest.approx(1.5 + 2.0 + 2 * 7.5)  # the member and one newcomer
+    assert freed == pytest.approx(81.5)
+    records = sched.run()
+    assert sum(r.status != "skipped" for r in records) == 8  # two more trials ran in the freed time

@@ -28,7 +28,7 @@ def fit_predict(job: Job) -> Predictions:
     with contextlib.suppress(Exception):
         board = automl.leaderboard()
         job.info["leaderboard_rows"] = len(board)
-        job.info["leaderboard_head"] = board.head(5).to_dict(orient="records")
+        job.info["leaderboard_head"] = board.head(10).to_dict(orient="records")
     return preds
 
 

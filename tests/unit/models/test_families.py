@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +35,16 @@ def test_family_contract(family: str, check: Any) -> None:
 
 
 def test_builtin_families_registered() -> None:
+    torch = ["torch_mlp"] if importlib.util.find_spec("torch") is not None else []
     assert sorted(available_families()) == sorted(
-        ["lightgbm", "xgboost", "catboost", "random_forest", "extra_trees", "linear", "knn", "mlp"]
+        ["lightgbm", "xgboost", "catboost", "random_forest", "extra_trees", "linear", "knn", "mlp", *torch]
     )
+
+
+def test_ci_has_the_nn_extra() -> None:
+    # CI installs forgeml[dev,nn], so the PyTorch family's tests below never go unrun there
+    if os.environ.get("CI"):
+        assert "torch_mlp" in available_families()
 
 
 def test_check_model_family_runs_all_checks() -> None:
@@ -49,7 +58,11 @@ def _text_like(seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray]:
     return sp.csr_matrix(dense), y
 
 
-@pytest.mark.parametrize("family", ["linear", "knn", "lightgbm", "random_forest", "mlp"])
+NEEDS_TORCH = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs forgeml[nn]")
+TORCH = pytest.param("torch_mlp", marks=NEEDS_TORCH)
+
+
+@pytest.mark.parametrize("family", ["linear", "knn", "lightgbm", "random_forest", "mlp", TORCH])
 def test_sparse_input_matches_dense(family: str) -> None:
     X, y = _text_like()
     cls = get_family(family)
@@ -152,6 +165,7 @@ def test_forest_memory_grows_with_trees_and_leaf_size() -> None:
         ("extra_trees", "n_estimators", 50, 500),
         ("knn", "n_neighbors", 5, 50),
         ("mlp", "width", 32, 512),
+        pytest.param("torch_mlp", "width", 64, 1024, marks=NEEDS_TORCH),
     ],
 )
 def test_memory_estimate_grows_with_complexity(family: str, key: str, low: int, high: int) -> None:
@@ -194,3 +208,41 @@ def test_mlp_regression_is_trained_on_a_standardised_target_and_saves_its_scale(
     assert np.sqrt(np.mean((pred - y[400:]) ** 2)) < 3_000  # the raw-scale target would not train
     m.save(tmp_path / "m")
     np.testing.assert_allclose(Model.load(tmp_path / "m").predict(X[400:]), pred)
+
+
+@NEEDS_TORCH
+def test_torch_mlp_keeps_its_best_epoch_and_the_refit_trains_that_many() -> None:
+    X, y = _blobs()
+    net = get_family("torch_mlp")
+    big = {"width": 512, "layers": 3, "dropout": 0.0, "epochs": 100}  # over-fits 400 noisy rows
+    m = net(TaskInfo("binary", 2), big, seed=0).fit(X[:400], y[:400], X_val=X[400:], y_val=y[400:])
+    best = m.best_iteration_
+    assert best is not None and 1 <= best < 100  # stopped early on the validation rows
+    assert (m.predict(X[400:]).argmax(1) == y[400:]).mean() > 0.75
+    refit = net(TaskInfo("binary", 2), big, seed=0).fit(X, y, n_iterations=best)
+    assert refit.best_iteration_ == best
+
+
+@NEEDS_TORCH
+def test_torch_mlp_is_deterministic_and_stops_at_the_deadline() -> None:
+    X, y = _blobs()
+    net = get_family("torch_mlp")
+    a = net(TaskInfo("binary", 2), {"epochs": 5}, seed=3).fit(X, y).predict(X)
+    b = net(TaskInfo("binary", 2), {"epochs": 5}, seed=3).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+    assert net(TaskInfo("binary", 2), {}, seed=0).fit(X, y, deadline=0.0).best_iteration_ == 1
+
+
+@NEEDS_TORCH
+def test_torch_mlp_regression_scale_and_weights_survive_save_and_load(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 3))
+    y = 50_000 + 20_000 * X[:, 0] + 1_000 * rng.normal(size=500)  # a price-like scale
+    m = get_family("torch_mlp")(TaskInfo("regression"), {"width": 64, "layers": 1}, seed=0)
+    m.fit(X[:400], y[:400], X_val=X[400:], y_val=y[400:])
+    pred = m.predict(X[400:])
+    assert np.sqrt(np.mean((pred - y[400:]) ** 2)) < 5_000  # the raw-scale target would not train
+    m.save(tmp_path / "m")
+    with np.load(tmp_path / "m" / "torch_mlp.npz", allow_pickle=False) as arrays:
+        assert all(arrays[k].dtype != object for k in arrays.files)  # plain arrays: loading runs no code
+    np.testing.assert_allclose(Model.load(tmp_path / "m").predict(X[400:]), pred, rtol=1e-6)

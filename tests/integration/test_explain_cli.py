@@ -59,5 +59,16 @@ def test_explain_errors(runner, credit_model, rows_csv: Path, credit_df: pd.Data
     user_error(
         runner.invoke(app, ["explain", str(model), str(rows_csv), "--class", "3"]), "'class' must be one of 1, 2"
     )
+    user_error(runner.invoke(app, ["explain", str(model), str(rows_csv), "--max-rows", "-1"]), "'--max-rows' must")
     short = write_csv(credit_df.drop(columns=["default", "age"]).head(3), "short.csv")
     user_error(runner.invoke(app, ["explain", str(model), str(short)]), "'age'")
+
+
+def test_explain_caps_rows_and_says_so(runner, credit_model, rows_csv: Path) -> None:
+    model, _ = credit_model
+    result = runner.invoke(app, ["explain", str(model), str(rows_csv), "--max-rows", "5"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 5
+    assert "first 5 of 12 rows" in result.stderr and "--max-rows 12" in result.stderr
+    every = runner.invoke(app, ["explain", str(model), str(rows_csv), "--max-rows", "0"])
+    assert len(json.loads(every.stdout)) == 12 and "first" not in every.stderr

@@ -9,11 +9,14 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from forgeml.cli._app import app, handles_errors, out
+from forgeml.cli._app import app, err, handles_errors, out
 from forgeml.cli._render import print_json
+from forgeml.data import read_table
 from forgeml.errors import ConfigError
 from forgeml.evaluation import explain as explain_rows
 from forgeml.registry import load_model as load
+
+MAX_ROWS = 1000  # explanations cost far more than predictions (Shapley sampling for some families)
 
 
 def long_frame(explained: list[dict[str, Any]]) -> pd.DataFrame:
@@ -55,6 +58,9 @@ def explain(
         Path | None,
         typer.Option("--output", "-o", help="Write .json, or .csv/.parquet (one line per row and column)."),
     ] = None,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", help="Explain at most the first N rows (0: every row).")
+    ] = MAX_ROWS,
 ) -> None:
     """Explain each prediction: base value plus the top contributing input columns.
 
@@ -63,8 +69,19 @@ def explain(
     """
     if top < 1:
         raise ConfigError(f"'--top' must be an integer >= 1, got {top}.")
+    if max_rows < 0:
+        raise ConfigError(f"'--max-rows' must be an integer >= 0 (0 explains every row), got {max_rows}.")
     kind = _check_output(output) if output is not None else None
-    ex = explain_rows(load(model), data)
+    predictor = load(model)
+    frame = read_table(data)
+    if max_rows and len(frame) > max_rows:
+        err.print(
+            f"explaining the first {max_rows:,} of {len(frame):,} rows; pass --max-rows {len(frame)} (or 0) for all.",
+            highlight=False,
+            soft_wrap=True,
+        )
+        frame = frame.head(max_rows)
+    ex = explain_rows(predictor, frame)
     explained = ex.top(top, class_)
     if output is None:
         print_json(out, explained)

@@ -33,6 +33,14 @@ PATIENCE = 8
 PREDICT_BATCH = 8192
 
 
+def _batch(n_rows: int) -> int:
+    return 256 if n_rows <= 50_000 else 512
+
+
+def _steps(n_rows: int) -> int:
+    return max(1, math.ceil(n_rows / _batch(n_rows)))
+
+
 def _dense(X: Matrix, rows: np.ndarray | slice) -> torch.Tensor:
     import torch
 
@@ -75,6 +83,7 @@ class TorchMLPModel(Model):
     relative_cost = 1.0
     accepts_sparse = True
     iterative = True
+    can_continue = True  # incremental retraining fine-tunes the weights on the fresh rows
     space = SearchSpace(
         {
             "width": Int(64, 1024, default=200, log=True),
@@ -113,39 +122,102 @@ class TorchMLPModel(Model):
         n_iterations: int | None,
     ) -> None:
         import torch
-        from torch import nn
 
         p = self._params()
         torch.manual_seed(self.seed)
-        torch.set_num_threads(max(1, self.n_threads))
-        classification = task.is_classification
-        if classification:
-            X_val, y_val = valid_rows(X_val, y_val)
-            target = torch.from_numpy(y.astype(np.int64))
+        if task.is_classification:
             n_out = task.n_classes
-            loss_fn: nn.Module = nn.CrossEntropyLoss()
         else:
             mean, std = float(np.mean(y)), float(np.std(y)) or 1.0
             self._y_scale = (mean, std)
+            n_out = 1
+        self._net = self._build(X.shape[1], n_out)
+        if n_iterations is not None:  # a refit: the same schedule, ending at the epoch the folds found
+            epochs, X_val, y_val = int(n_iterations), None, None
+        else:  # a schedule that ends before the deadline, so the learning rate is annealed when it stops
+            epochs = self._affordable_epochs(int(p["epochs"]), X, X_val, deadline)
+        opt = torch.optim.AdamW(self._net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=float(p["lr"]), total_steps=epochs * _steps(X.shape[0]), pct_start=0.25
+        )
+        self.best_iteration_ = self._train(X, y, task, X_val, y_val, opt, sched, epochs, deadline)
+
+    def _affordable_epochs(self, epochs: int, X: Matrix, X_val: Matrix | None, deadline: float | None) -> int:
+        """``epochs``, or fewer when a timed forward pass over a few batches says they would not
+        finish by ``deadline`` (a backward pass and an optimiser step cost about twice a forward)."""
+        import torch
+
+        left = time_left(deadline)
+        if not math.isfinite(left):
+            return epochs
+        torch.set_num_threads(max(1, self.n_threads))
+        n, batch = X.shape[0], _batch(X.shape[0])
+        probe = min(n, 8 * batch)
+        started = time.perf_counter()
+        with torch.no_grad():
+            self._net.eval()
+            for start in range(0, probe, batch):
+                self._net(_dense(X, slice(start, min(start + batch, probe))))
+        per_row = (time.perf_counter() - started) / probe
+        n_val = 0 if X_val is None else X_val.shape[0]
+        per_epoch = per_row * (3 * n + n_val)
+        return int(max(1, min(epochs, (0.85 * left) // max(per_epoch, 1e-9))))
+
+    def _continue(
+        self,
+        X: Matrix,
+        y: np.ndarray,
+        categorical: list[int],
+        X_val: Matrix | None,
+        y_val: np.ndarray | None,
+        rounds: int,
+        deadline: float | None,
+    ) -> None:
+        """Fine-tune on new rows for up to ``rounds`` epochs at a tenth of the peak learning rate,
+        keeping the best epoch on ``X_val`` (at least one)."""
+        import torch
+
+        p = self._params()
+        torch.manual_seed(self.seed)
+        opt = torch.optim.AdamW(self._net.parameters(), lr=float(p["lr"]) / 10, weight_decay=float(p["weight_decay"]))
+        added = self._train(X, y, self._inner_task, X_val, y_val, opt, None, rounds, deadline)
+        self.best_iteration_ = (self.best_iteration_ or 0) + added
+
+    def _train(
+        self,
+        X: Matrix,
+        y: np.ndarray,
+        task: TaskInfo,
+        X_val: Matrix | None,
+        y_val: np.ndarray | None,
+        opt: Any,
+        sched: Any,
+        max_epochs: int,
+        deadline: float | None,
+    ) -> int:
+        """Run up to ``max_epochs`` epochs of ``opt`` (and ``sched`` per step) on ``self._net``; with
+        validation rows, stop after ``PATIENCE`` epochs without gain and keep the best epoch's
+        weights (at least the first). Returns the number of epochs the kept weights were trained for."""
+        import torch
+        from torch import nn
+
+        torch.set_num_threads(max(1, self.n_threads))
+        net, classification = self._net, task.is_classification
+        if classification:
+            X_val, y_val = valid_rows(X_val, y_val)
+            target = torch.from_numpy(y.astype(np.int64))
+            loss_fn: nn.Module = nn.CrossEntropyLoss()
+        else:
+            mean, std = self._y_scale
             target = torch.from_numpy(((y - mean) / std).astype(np.float32))
             y_val = None if y_val is None else (y_val - mean) / std
-            n_out = 1
             loss_fn = nn.MSELoss()
-        n = X.shape[0]
-        batch = 256 if n <= 50_000 else 512
-        steps_per_epoch = max(1, math.ceil(n / batch))
-        epochs = int(p["epochs"])
-        stop_at = min(epochs, n_iterations) if n_iterations is not None else epochs
-        watch = n_iterations is None and X_val is not None and y_val is not None and X_val.shape[0] > 0
-        net = self._build(X.shape[1], n_out)
-        opt = torch.optim.AdamW(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
-        sched = torch.optim.lr_scheduler.OneCycleLR(
-            opt, max_lr=float(p["lr"]), total_steps=epochs * steps_per_epoch, pct_start=0.25
-        )
+        watch = X_val is not None and y_val is not None and X_val.shape[0] > 0
+        n, batch = X.shape[0], _batch(X.shape[0])
         gen = torch.Generator().manual_seed(self.seed)
         best_state, best_loss, best_epoch, epoch = None, math.inf, 0, 0
         started = time.time()
-        for epoch in range(1, stop_at + 1):
+        for epoch in range(1, max_epochs + 1):
             net.train()
             order = torch.randperm(n, generator=gen).numpy()
             for start in range(0, n, batch):
@@ -157,9 +229,9 @@ class TorchMLPModel(Model):
                 loss = loss_fn(out if classification else out.squeeze(1), target[rows])
                 loss.backward()
                 opt.step()
-                sched.step()
+                if sched is not None:
+                    sched.step()
             if watch:
-                self._net = net
                 val = self._val_loss(X_val, y_val, classification)  # type: ignore[arg-type]
                 if val < best_loss - 1e-4:
                     best_loss, best_epoch = val, epoch
@@ -168,13 +240,11 @@ class TorchMLPModel(Model):
                     break
             if time_left(deadline) < (time.time() - started) / epoch:
                 break
+        net.eval()
         if watch and best_state is not None:
             net.load_state_dict(best_state)
-            self.best_iteration_ = best_epoch
-        else:
-            self.best_iteration_ = epoch
-        net.eval()
-        self._net = net
+            return best_epoch
+        return epoch
 
     def _raw(self, X: Matrix) -> np.ndarray:
         import torch

@@ -7,8 +7,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -104,3 +107,51 @@ def server(model_dir: Path) -> Iterator[Server]:
     s = Server(["--models", f"credit={model_dir}", "--max-body-bytes", "200000"], {"FORGEML_API_KEYS": ""})
     yield s
     s.stop()
+
+
+@dataclass
+class Load:
+    """What clients hammering ``:predict`` saw: ``(monotonic time, model_version)`` per answer."""
+
+    results: list[tuple[float, str]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_for_version(self, version: str, timeout: float = 20.0) -> None:
+        """Wait (bounded) until an answer came from ``version``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if any(v == version for _, v in self.results):
+                    return
+            time.sleep(0.1)
+
+
+@contextmanager
+def under_load(port: int, model: str, rows: list[dict[str, object]], clients: int) -> Iterator[Load]:
+    """``clients`` threads post ``rows`` to ``model``'s ``:predict`` until the block ends."""
+    load, stop = Load(), threading.Event()
+
+    def hammer() -> None:
+        with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=10.0) as c:
+            while not stop.is_set():
+                try:
+                    r = c.post(f"/v1/models/{model}:predict", json={"instances": rows})
+                    with load.lock:
+                        if r.status_code == 200:
+                            load.results.append((time.monotonic(), r.json()["model_version"]))
+                        else:
+                            load.failures.append(f"{r.status_code} {r.text}")
+                except httpx.HTTPError as e:
+                    with load.lock:
+                        load.failures.append(repr(e))
+
+    threads = [threading.Thread(target=hammer) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    try:
+        yield load
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pandas as pd
-from tests.integration.serving.conftest import CREDIT_G, HOST, Server, train
+from tests.integration.serving.conftest import CREDIT_G, Server, train, under_load
 
 
 def test_api_keys_limit_scopes(start_server: Callable[..., Server], model_dir: Path, rows: list[dict]) -> None:
@@ -56,50 +54,19 @@ def test_hot_swap_under_load_fails_no_request(
     s = start_server(["--models", "credit@champion", "--poll", "0.3"], {"FORGEML_HOME": str(home)})
     assert s.client.get("/v1/models/credit").json()["version"] == "1"
 
-    results: list[tuple[float, int, str]] = []
-    failures: list[str] = []
-    stop = threading.Event()
-    lock = threading.Lock()
-
-    def hammer() -> None:
-        with httpx.Client(base_url=f"http://{HOST}:{s.port}", timeout=10.0) as c:
-            while not stop.is_set():
-                try:
-                    r = c.post("/v1/models/credit:predict", json={"instances": rows[:2]})
-                    with lock:
-                        if r.status_code == 200:
-                            results.append((time.monotonic(), 200, r.json()["model_version"]))
-                        else:
-                            failures.append(f"{r.status_code} {r.text}")
-                except httpx.HTTPError as e:
-                    with lock:
-                        failures.append(repr(e))
-
-    threads = [threading.Thread(target=hammer) for _ in range(8)]
-    for t in threads:
-        t.start()
-    try:
+    with under_load(s.port, "credit", rows[:2], clients=8) as load:
         time.sleep(1.0)
         moved_at = time.monotonic()
         set_alias("credit", 2, "champion", store=store)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # bounded: wait for the switch, then keep the load a bit
-            with lock:
-                switched = any(v == "2" for _, _, v in results)
-            if switched:
-                break
-            time.sleep(0.1)
-        time.sleep(1.0)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(30)
-    assert not failures, failures[:5]
-    versions = Counter(v for _, _, v in results)
+        load.wait_for_version("2")
+        time.sleep(1.0)  # keep the load a little after the switch
+    results = load.results
+    assert not load.failures, load.failures[:5]
+    versions = Counter(v for _, v in results)
     assert versions["1"] > 0 and versions["2"] > 0, versions
-    last = [v for _, _, v in sorted(results)[-50:]]
+    last = [v for _, v in sorted(results)[-50:]]
     assert set(last) == {"2"}
-    first_v2 = min(t for t, _, v in results if v == "2")
+    first_v2 = min(t for t, v in results if v == "2")
     assert first_v2 >= moved_at
     text = s.client.get("/metrics").text
     assert 'forgeml_model_info{model="credit",version="2"} 1.0' in text

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pandas as pd
-from tests.integration.serving.conftest import HOST, Server
+from tests.integration.serving.conftest import Server, under_load
 
 import forgeml
 from forgeml.config import Settings
@@ -42,45 +40,15 @@ def test_promotion_swaps_the_served_model_without_failed_requests(
     assert s.client.get("/v1/models/m").json()["version"] == "1"
     rows = relation_frame(4, 1).drop(columns=["y"]).to_dict("records")
 
-    results: list[tuple[float, str]] = []
-    failures: list[str] = []
-    stop = threading.Event()
-    lock = threading.Lock()
-
-    def hammer() -> None:
-        with httpx.Client(base_url=f"http://{HOST}:{s.port}", timeout=10.0) as c:
-            while not stop.is_set():
-                try:
-                    r = c.post("/v1/models/m:predict", json={"instances": rows})
-                    with lock:
-                        if r.status_code == 200:
-                            results.append((time.monotonic(), r.json()["model_version"]))
-                        else:
-                            failures.append(f"{r.status_code} {r.text}")
-                except httpx.HTTPError as e:
-                    with lock:
-                        failures.append(repr(e))
-
-    threads = [threading.Thread(target=hammer) for _ in range(4)]
-    for t in threads:
-        t.start()
-    try:
+    with under_load(s.port, "m", rows, clients=4) as load:
         time.sleep(0.5)
         started = time.monotonic()
         result = retrain("m", relation_frame(400, 2, flip=True), mode="incremental", margin=0.01, store=store)
         assert result.decision == "promoted", result.reason
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:  # bounded: wait for the swap, then keep the load a little
-            with lock:
-                if any(v == "2" for _, v in results):
-                    break
-            time.sleep(0.1)
-        time.sleep(0.5)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(30)
-    assert not failures, failures[:5]
+        load.wait_for_version("2")
+        time.sleep(0.5)  # keep the load a little after the swap
+    results = load.results
+    assert not load.failures, load.failures[:5]
     versions = Counter(v for _, v in results)
     assert versions["1"] > 0 and versions["2"] > 0, versions
     assert {v for _, v in sorted(results)[-20:]} == {"2"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -246,3 +247,18 @@ def test_torch_mlp_regression_scale_and_weights_survive_save_and_load(tmp_path: 
     with np.load(tmp_path / "m" / "torch_mlp.npz", allow_pickle=False) as arrays:
         assert all(arrays[k].dtype != object for k in arrays.files)  # plain arrays: loading runs no code
     np.testing.assert_allclose(Model.load(tmp_path / "m").predict(X[400:]), pred, rtol=1e-6)
+
+
+@NEEDS_TORCH
+def test_torch_mlp_fits_its_schedule_to_the_deadline() -> None:
+    # 100 epochs on 20k rows take far longer than 1.5 s: the one-cycle schedule is shortened up
+    # front, so the fit ends on time with its learning rate annealed (and still learns)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20_000, 20))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    net = get_family("torch_mlp")(TaskInfo("binary", 2), {"epochs": 100}, seed=0)
+    started = time.time()
+    net.fit(X[:16_000], y[:16_000], X_val=X[16_000:], y_val=y[16_000:], deadline=started + 1.5)
+    assert time.time() - started < 5.0
+    assert net.best_iteration_ is not None and 1 <= net.best_iteration_ < 100
+    assert (net.predict(X[16_000:]).argmax(1) == y[16_000:]).mean() > 0.9

@@ -1,7 +1,9 @@
-"""Booster continuation: more rounds from the kept trees, for LightGBM, XGBoost and CatBoost."""
+"""Continued training for incremental retraining: more rounds from the kept trees (LightGBM,
+XGBoost, CatBoost), more epochs from the kept weights (the PyTorch network)."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,15 @@ import pytest
 from forgeml.errors import ConfigError, NotFittedError
 from forgeml.models import Model, TaskInfo, get_family
 
-BOOSTERS = ["lightgbm", "xgboost", "catboost"]
+TORCH = pytest.param(
+    "torch_mlp", marks=pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="needs forgeml[nn]")
+)
+BOOSTERS = ["lightgbm", "xgboost", "catboost", TORCH]
+
+
+def _rounds(family: str, n: int) -> dict[str, int]:
+    """Parameters that fit exactly ``n`` rounds (epochs for the network) without validation rows."""
+    return {"epochs": n} if family == "torch_mlp" else {"max_rounds": n}
 
 
 def _data(seed: int, column: int, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
@@ -23,7 +33,7 @@ def _data(seed: int, column: int, n: int = 400) -> tuple[np.ndarray, np.ndarray]
 @pytest.mark.parametrize("family", BOOSTERS)
 def test_continuing_adds_rounds_learns_the_new_relation_and_survives_save(family: str, tmp_path: Path) -> None:
     X, y = _data(0, column=0)
-    model = get_family(family)(TaskInfo("binary", 2), {"max_rounds": 30}, seed=0).fit(X, y, categorical=[2])
+    model = get_family(family)(TaskInfo("binary", 2), _rounds(family, 30), seed=0).fit(X, y, categorical=[2])
     model.save(tmp_path / "before")
     loaded = Model.load(tmp_path / "before")
     X2, y2 = _data(1, column=1)
@@ -42,7 +52,7 @@ def test_continuing_adds_rounds_learns_the_new_relation_and_survives_save(family
 @pytest.mark.parametrize("family", BOOSTERS)
 def test_without_validation_every_round_is_added(family: str) -> None:
     X, _ = _data(2, column=0)
-    model = get_family(family)(TaskInfo("regression"), {"max_rounds": 10}, seed=0).fit(X, X[:, 0])
+    model = get_family(family)(TaskInfo("regression"), _rounds(family, 10), seed=0).fit(X, X[:, 0])
     model.continue_fit(X, X[:, 1], rounds=7)
     assert model.best_iteration_ == 17
 
@@ -53,7 +63,7 @@ def test_multiclass_continues_and_rows_of_unknown_classes_are_dropped(family: st
     X = rng.normal(size=(300, 2))
     y = np.digitize(X[:, 0], [-0.5, 0.5])  # classes 0, 1, 2
     task = TaskInfo("multiclass", 4)  # class 3 never seen at fit
-    model = get_family(family)(task, {"max_rounds": 10}, seed=0).fit(X, y)
+    model = get_family(family)(task, _rounds(family, 10), seed=0).fit(X, y)
     y_new = y.copy()
     y_new[:5] = 3
     model.continue_fit(X, y_new, rounds=5)

@@ -12,7 +12,7 @@ Example:
 
 from forgeml.registry._aliases import alias_at, alias_history_of, remove_alias, set_alias
 from forgeml.registry._datasets import dataset_bytes, get_dataset, list_datasets, read_dataset, register_dataset
-from forgeml.registry._entities import AliasMove, DatasetVersion, ModelSummary, ModelVersion
+from forgeml.registry._entities import AliasMove, AuditRecord, DatasetVersion, ModelSummary, ModelVersion
 from forgeml.registry._models import (
     BEFORE_COMMIT_HOOKS,
     delete_version,
@@ -30,6 +30,7 @@ __all__ = [
     "BEFORE_COMMIT_HOOKS",
     "DEFAULT_ALIAS",
     "AliasMove",
+    "AuditRecord",
     "DatasetVersion",
     "ModelSummary",
     "ModelVersion",

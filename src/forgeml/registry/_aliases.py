@@ -18,7 +18,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from forgeml.errors import ConfigError, NotFoundError
 from forgeml.registry._common import check_name, store_or_default
-from forgeml.registry._entities import AliasMove
+from forgeml.registry._entities import AliasMove, AuditRecord
 from forgeml.store import Store, append_audit, format_time, utc_now
 from forgeml.store.tables import alias_history, aliases, model_versions
 
@@ -71,10 +71,14 @@ def move_alias(conn: Connection, actor: str, name: str, alias: str, version: int
     return move
 
 
-def set_alias(name: str, version: int, alias: str, *, store: Store | None = None) -> AliasMove | None:
+def set_alias(
+    name: str, version: int, alias: str, *, store: Store | None = None, record: AuditRecord | None = None
+) -> AliasMove | None:
     """Point ``name@alias`` at ``version``; an audited move, kept in the alias history.
 
-    Returns the move, or None if the alias already pointed at ``version``.
+    ``record`` is a further audit entry (e.g. ``model.promoted``) written in the same transaction
+    when the alias moves: both are stored, or neither. Returns the move, or None if the alias
+    already pointed at ``version`` (then ``record`` is not written).
     """
     check_name(alias, "alias")
     if alias.isdigit() or alias == "latest":
@@ -86,7 +90,17 @@ def set_alias(name: str, version: int, alias: str, *, store: Store | None = None
             raise NotFoundError(
                 f"model '{name}' has no version {version}; versions: {', '.join(map(str, known)) or 'none'}."
             )
-        return move_alias(conn, st.actor, name, alias, version)
+        move = move_alias(conn, st.actor, name, alias, version)
+        if move is not None and record is not None:
+            append_audit(
+                conn,
+                actor=st.actor,
+                action=record.action,
+                object_type=record.object_type,
+                object_id=record.object_id,
+                details=record.details,
+            )
+        return move
 
 
 def remove_alias(name: str, alias: str, *, store: Store | None = None) -> AliasMove:

@@ -11,7 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["AliasMove", "DatasetVersion", "ModelSummary", "ModelVersion"]
+__all__ = ["AliasMove", "AuditRecord", "DatasetVersion", "ModelSummary", "ModelVersion"]
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """An audit entry to write in the same transaction as a registry change (all or nothing)."""
+
+    action: str
+    object_type: str
+    object_id: str
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from forgeml.errors import ConflictError
-from forgeml.registry import AliasMove, alias_history_of, list_versions, parse_ref, set_alias
+from forgeml.registry import AliasMove, AuditRecord, alias_history_of, list_versions, parse_ref, set_alias
 from forgeml.retraining._gate import GateResult
 from forgeml.store import Store, append_audit, default_store
 
@@ -49,10 +49,10 @@ def _details(gate: GateResult, champion: int) -> dict[str, Any]:
 
 
 def promote(name: str, version: int, gate: GateResult, champion: int, *, store: Store) -> AliasMove | None:
-    """Point ``name@champion`` at ``version`` (an audited alias move) and record ``model.promoted``."""
-    move = set_alias(name, version, CHAMPION, store=store)
-    audit_event(store, "model.promoted", "model_version", f"{name}@{version}", _details(gate, champion))
-    return move
+    """Point ``name@champion`` at ``version`` and record ``model.promoted``, in one transaction
+    with the registry's ``alias.moved``: a crash leaves both written or neither."""
+    promoted = AuditRecord("model.promoted", "model_version", f"{name}@{version}", _details(gate, champion))
+    return set_alias(name, version, CHAMPION, store=store, record=promoted)
 
 
 def reject(name: str, version: int, gate: GateResult, champion: int, *, store: Store) -> None:
@@ -101,8 +101,8 @@ def rollback(name: str, *, store: Store | None = None) -> AliasMove:
             f"point it at a version by hand with 'forgeml models alias {name} VERSION champion'."
         )
     current, previous = stack[-1], stack[-2]
-    move = set_alias(name, previous, CHAMPION, store=st)
+    rolled_back = AuditRecord("model.rolled_back", "model", name, {"from_version": current, "to_version": previous})
+    move = set_alias(name, previous, CHAMPION, store=st, record=rolled_back)  # both entries, or neither
     if move is None:  # moved by someone else meanwhile
         raise ConflictError(f"'{name}@champion' already points at version {previous}; nothing was rolled back.")
-    audit_event(st, "model.rolled_back", "model", name, {"from_version": current, "to_version": previous})
     return move

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -12,7 +13,7 @@ from _registry_helpers import small_frame
 import forgeml
 from forgeml import audit, registry
 from forgeml.errors import ConfigError, ConflictError, NotFoundError
-from forgeml.store import Store
+from forgeml.store import Store, append_audit
 
 
 def test_dataset_registration_is_idempotent_on_content(store: Store, train_frame: pd.DataFrame, tmp_path: Path) -> None:
@@ -142,3 +143,33 @@ def test_names_are_checked(store: Store, model_folder: Path) -> None:
     with pytest.raises(ConfigError, match="'dataset name'"):
         registry.register_dataset(pd.DataFrame({"x": [1]}), "../etc", store=store)
     assert registry.list_models(store=store) == []
+
+
+def test_an_alias_move_and_its_record_are_written_together_or_not_at_all(
+    store: Store, variant_folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for tag in ("a", "b"):
+        registry.register_version(variant_folder(tag), "churn", store=store)
+    registry.set_alias("churn", 1, "champion", store=store)
+    promoted = registry.AuditRecord("model.promoted", "model_version", "churn@2", {"margin": 0.0})
+
+    def crash_on_the_record(conn: Any, **entry: Any) -> dict[str, Any]:
+        if entry["action"] == "model.promoted":
+            raise OSError("disk full")  # the process fails after the move was written, before its record
+        return append_audit(conn, **entry)
+
+    with monkeypatch.context() as m:
+        m.setattr("forgeml.registry._aliases.append_audit", crash_on_the_record)
+        with pytest.raises(OSError, match="disk full"):
+            registry.set_alias("churn", 2, "champion", store=store, record=promoted)
+    assert registry.resolve_version("churn@champion", store=store).version == 1
+    assert [h.version for h in registry.alias_history_of("churn", "champion", store=store)] == [1]
+    assert audit.read_log(action="model.promoted", store=store) == []
+
+    registry.set_alias("churn", 2, "champion", store=store, record=promoted)
+    moved = audit.read_log(action="alias.moved", store=store)[-1]
+    entry = audit.read_log(action="model.promoted", store=store)[-1]
+    assert entry.seq == moved.seq + 1 and entry.details == {"margin": 0.0}
+    assert registry.set_alias("churn", 2, "champion", store=store, record=promoted) is None  # no move, no record
+    assert len(audit.read_log(action="model.promoted", store=store)) == 1
+    assert audit.verify(store=store).ok

@@ -18,7 +18,7 @@ from forgeml.governance._retention import (
     enforce_retention,
     retention_loop,
 )
-from forgeml.governance._salt import erasure_salt, normalise_subject, subject_hash
+from forgeml.store._subjects import erasure_salt, normalise_subject, subject_hash
 
 __all__ = [
     "DEFAULT_RETENTION_INTERVAL_S",

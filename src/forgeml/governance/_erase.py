@@ -34,11 +34,11 @@ from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from forgeml.errors import ForgeError
 from forgeml.governance._report import AffectedModel, DatasetErasure, ErasureReport, RetrainOutcome
-from forgeml.governance._salt import normalise_subject, subject_hash, subject_variants
 from forgeml.logging import get_logger
 from forgeml.registry import read_dataset, register_dataset
 from forgeml.retraining import retrain as retrain_model
 from forgeml.store import Store, append_audit, canonical_json, default_store, utc_now
+from forgeml.store._subjects import normalise_subject, subject_hash, subject_variants
 from forgeml.store.tables import aliases, datasets, erasures, feedback, model_versions, prediction_log, version_datasets
 
 __all__ = ["ROW_KEEPING_FAMILIES", "erase_subject", "list_erasures"]

@@ -10,10 +10,11 @@ happens on the hot path (no database write, no binning). Every ``flush_seconds``
    default 1 h, aligned on the Unix epoch);
 2. in one write transaction, inserts the rows into ``prediction_log`` (``features_json`` only when
    ``log_inputs`` is on; ``subject_id`` from the schema's ``subject_column``; a shadow model's
-   prediction in ``shadow_prediction_json``) and *adds* each window's counts to its
-   ``live_profiles`` row (one row per model, version and window; several server processes add to
-   the same row, and a restarted server continues it, so a crash loses at most the rows of one
-   flush interval);
+   prediction in ``shadow_prediction_json``; rows of a subject whose erasure has begun are left
+   out, checked in the same transaction, so an erasure running meanwhile misses none) and *adds*
+   each window's counts to its ``live_profiles`` row (one row per model, version and window;
+   several server processes add to the same row, and a restarted server continues it, so a crash
+   loses at most the rows of one flush interval);
 3. recomputes each served model's status — drift of its latest window, and the rolling metric on
    feedback received in the last window — and hands it to the listener (Prometheus gauges).
 
@@ -60,7 +61,7 @@ from forgeml.monitoring._feedback import feedback_rows, prediction_json, score_p
 from forgeml.monitoring._report import DriftReport
 from forgeml.monitoring._sketch import DEFAULT_SAMPLE_SIZE, LiveProfile
 from forgeml.predictor import FastPredictor, Predictor
-from forgeml.store import Store, default_store, format_time
+from forgeml.store import Store, default_store, erased_subjects, format_time
 from forgeml.store.tables import live_profiles, prediction_log
 
 __all__ = ["LiveMonitor", "ModelStatus", "MonitorConfig", "MonitorListener", "MonitoredVersion", "window_start"]
@@ -306,6 +307,9 @@ class LiveMonitor:
             if sketch is not None:
                 sketches.append((key, sketch))
         with self.store.write() as conn:
+            erased = erased_subjects(conn, self.store.settings, {r[4] for r in records})
+            if erased:  # an erasure of these subjects has begun: their rows are not stored
+                records = [r for r in records if r[4] not in erased]
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
             sql = (
                 f"INSERT INTO {prediction_log.name} ({', '.join(_LOG_COLUMNS)}) "

@@ -26,6 +26,7 @@ from forgeml.store._audit import (
 )
 from forgeml.store._engine import make_engine, migrate
 from forgeml.store._store import DEFAULT_GC_GRACE_S, Store, StoreGcReport, close_default_stores, default_store
+from forgeml.store._subjects import erased_subjects, normalise_subject, subject_hash
 
 __all__ = [
     "DEFAULT_GC_GRACE_S",
@@ -41,9 +42,12 @@ __all__ = [
     "close_default_stores",
     "default_store",
     "entry_hash",
+    "erased_subjects",
     "format_time",
     "make_engine",
     "migrate",
+    "normalise_subject",
+    "subject_hash",
     "tables",
     "utc_now",
 ]

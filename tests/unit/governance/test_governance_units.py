@@ -13,7 +13,7 @@ from forgeml.config import RunConfig, Settings, parse_age
 from forgeml.errors import ConfigError
 from forgeml.governance import AffectedModel, DatasetErasure, ErasureReport, RetrainOutcome, subject_hash
 from forgeml.governance._erase import _matches, _redact
-from forgeml.governance._salt import SALT_FILE, normalise_subject
+from forgeml.store._subjects import SALT_FILE, normalise_subject
 
 
 def _settings(home: Path, salt: str | None = None) -> Settings:

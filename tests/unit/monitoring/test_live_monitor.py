@@ -286,3 +286,25 @@ def test_a_flush_waits_for_rows_a_concurrent_flush_has_taken_but_not_written(
     assert _count(store, prediction_log) == 30  # written by the time the second flush returned
     record_feedback("m", ids[:3], ["yes", "no", "yes"], target=predictor.schema.target, store=store)
     background.join(5)
+
+
+def test_rows_of_a_subject_whose_erasure_began_are_not_logged(predictor: Predictor, store: Store) -> None:
+    from forgeml.governance import erase_subject
+
+    model = MonitoredVersion("m", 1, predictor, predictor.compile())
+    monitor, _ = _monitor(store, model, FakeClock(T0 + 5))
+    frame = _frame(20, 1)
+    _send(monitor, model, _rows(frame.iloc[:10]))
+    assert monitor.flush() == 10
+    ids = _send(monitor, model, _rows(frame))  # c3 asks again while its erasure runs (not yet flushed)
+    report = erase_subject(" c3 ", store=store)
+    assert report.predictions_deleted == 1  # the row already stored
+    assert monitor.flush() == 19  # the buffered one is left out, checked in the flush's transaction
+    assert _count(store, prediction_log, subject_id="c3") == 0
+    assert _count(store, prediction_log, subject_id="c4") == 2
+    target = predictor.schema.target
+    with pytest.raises(NotFoundError, match=ids[3]):
+        record_feedback("m", [ids[3]], ["yes"], target=target, store=store)
+    with store.read() as conn:  # the window still counts every row: aggregates hold no one's data
+        rows = conn.execute(select(func.sum(live_profiles.c.n_rows))).scalar_one()
+    assert rows == 30

@@ -1,4 +1,5 @@
-"""The salted hash that stands for a subject id wherever forgeml records an erasure.
+"""The salted hash that stands for a subject id wherever forgeml records an erasure, and the
+set of erased subjects that writers (the live monitor's prediction log) check before storing a row.
 
 The hash is HMAC-SHA256 of the id under a per-installation secret salt: ``FORGEML_ERASURE_SALT``
 when set, else a random salt created once in ``FORGEML_HOME/erasure-salt`` (mode 0600). Without the
@@ -21,12 +22,16 @@ import hmac
 import os
 import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
+
+from sqlalchemy import Connection, select
 
 from forgeml.config import Settings
 from forgeml.errors import ConfigError
+from forgeml.store.tables import erasures
 
-__all__ = ["SALT_FILE", "erasure_salt", "normalise_subject", "subject_hash", "subject_variants"]
+__all__ = ["SALT_FILE", "erased_subjects", "erasure_salt", "normalise_subject", "subject_hash", "subject_variants"]
 
 SALT_FILE = "erasure-salt"
 _INTEGRAL_FLOAT = re.compile(r"^(-?\d+)\.0+$")
@@ -85,3 +90,21 @@ def subject_hash(subject_id: object, settings: Settings) -> str:
     """HMAC-SHA256 (hex) of the canonical subject id under the installation's salt."""
     key = normalise_subject(subject_id)
     return hmac.new(erasure_salt(settings), key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def erased_subjects(conn: Connection, settings: Settings, subject_ids: Iterable[object]) -> set[str]:
+    """Which of ``subject_ids`` have an erasure on record (running or done), as given.
+
+    Read inside a writer's transaction (``Store.write()`` serialises writers), so a row written
+    after an erasure began is never stored for its subject: either the erasure's deletion comes
+    after the write, or the write sees the erasure. Ids are hashed only when some erasure exists.
+    """
+    known = set(conn.execute(select(erasures.c.subject_hash).distinct()).scalars())
+    if not known:
+        return set()
+    salt = erasure_salt(settings)
+    erased = set()
+    for sid in {str(s) for s in subject_ids if s is not None and str(s).strip()}:
+        if hmac.new(salt, normalise_subject(sid).encode("utf-8"), hashlib.sha256).hexdigest() in known:
+            erased.add(sid)
+    return erased

@@ -93,14 +93,7 @@ class ProcessExecutor(Executor):
 
     def kill(self) -> None:
         old, self._pool = self._pool, self._new_pool()
-        procs = list((getattr(old, "_processes", None) or {}).values())
-        for p in procs:
-            if p.pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(p.pid, signal.SIGKILL)  # loky sees its workers die and fails their futures
-        for p in procs:
-            p.join(timeout=10)
-        old.shutdown(wait=False)
+        _end(old)
 
     def shutdown(self) -> None:
         # Running tasks are bounded by their deadlines; killing idle workers races loky's queue thread.
@@ -108,7 +101,20 @@ class ProcessExecutor(Executor):
 
     def abort(self) -> None:
         # A failed run: no result is awaited, so the workers (perhaps still importing) are ended now.
-        self._pool.shutdown(wait=False, kill_workers=True)
+        _end(self._pool)
+
+
+def _end(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL the pool's workers and let loky see them die (it fails their futures), then shut it
+    down. Unlike ``shutdown(kill_workers=True)``, this does not race loky's queue-manager thread."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:
+        if p.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p.pid, signal.SIGKILL)
+    for p in procs:
+        p.join(timeout=10)
+    pool.shutdown(wait=False)
 
 
 def make_executor(kind: str, workers: int) -> Executor:
